@@ -1,0 +1,9 @@
+"""Placeholder for the `scan` subcommand; replaced by its implementation."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `scan` subcommand to *app*."""
