@@ -38,6 +38,37 @@ USAGE_ESTIMATED: Final = "otel_agent.usage.estimated"
 # How many HTTP attempts one logical call took (retries included), int.
 REQUEST_ATTEMPTS: Final = "otel_agent.request.attempts"
 
+# One span event per HTTP attempt the openai SDK made inside a LiteLLM call,
+# timestamped at the attempt's start. Its attributes: the attempt's 1-based
+# number (int), ``http.response.status_code`` or ``error.type``, the rate-limit
+# keys above, and the delay the SDK waited before the next attempt (float s).
+REQUEST_ATTEMPT_EVENT: Final = "otel_agent.request.attempt"
+REQUEST_ATTEMPT_NUMBER: Final = "otel_agent.request.attempt.number"
+REQUEST_ATTEMPT_RETRY_DELAY: Final = "otel_agent.request.attempt.retry_delay_s"
+
+# Set on a stream's span when the consumer stopped before the stream ended
+# (closed it or dropped it): the span ends then, without an error (bool).
+STREAM_ABANDONED: Final = "otel_agent.stream.abandoned"
+
+# Metrics otel-agent owns (the GenAI ones come from semconv).
+# Gauge, {token}: remaining tokens per deployment as of the latest response.
+METRIC_RATE_LIMIT_REMAINING_TOKENS: Final = "otel_agent.rate_limit.remaining_tokens"
+# Gauge, {request}: remaining requests per deployment as of the latest response.
+METRIC_RATE_LIMIT_REMAINING_REQUESTS: Final = (
+    "otel_agent.rate_limit.remaining_requests"
+)
+# Counter, {response}: HTTP 429 responses, retried attempts included.
+METRIC_RATE_LIMIT_RESPONSES: Final = "otel_agent.rate_limit.responses"
+
+# A WARNING+ log line written while an LLM span was current, copied onto that
+# span as an event (trace viewers such as Jaeger store no logs). Attributes:
+# the level name, the logger name and the formatted message (string);
+# ``exception.type`` / ``exception.message`` when the line had an exception.
+LOG_EVENT: Final = "otel_agent.log"
+LOG_EVENT_SEVERITY: Final = "otel_agent.log.severity"
+LOG_EVENT_LOGGER: Final = "otel_agent.log.logger"
+LOG_EVENT_MESSAGE: Final = "otel_agent.log.message"
+
 # Set on a span or log record that the redaction processors changed: how many
 # values were replaced (int) and the names of the rules that matched (string
 # array, sorted, unique). Never the values themselves.

@@ -27,3 +27,11 @@ OTEL_AGENT_REDACT_EXTRA_PATTERNS: Final = "OTEL_AGENT_REDACT_EXTRA_PATTERNS"
 
 OTEL_AGENT_REDACT_SAFE_KEYS: Final = "OTEL_AGENT_REDACT_SAFE_KEYS"
 """Comma-separated attribute keys never redacted, added to the allowlist."""
+
+OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: Final = (
+    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+)
+"""OpenTelemetry's standard GenAI switch. ``true`` (or ``span_only``,
+``span_and_event``) records prompts and completions on the LLM span as
+``gen_ai.input.messages`` / ``gen_ai.output.messages``; they pass through the
+same redaction as everything else. Default ``false``: no content is recorded."""

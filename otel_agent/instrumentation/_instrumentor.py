@@ -1,0 +1,129 @@
+"""``LiteLLMInstrumentor``: GenAI spans and metrics for every LiteLLM call."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Collection
+from typing import Any
+
+import wrapt
+from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]
+    BaseInstrumentor,
+)
+from opentelemetry.instrumentation.utils import unwrap
+from opentelemetry.metrics import get_meter
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
+from opentelemetry.trace import get_tracer
+
+from otel_agent.instrumentation._attempts import (
+    record_retry_delay,
+    send_request_async,
+    send_request_sync,
+)
+from otel_agent.instrumentation._call import Telemetry
+from otel_agent.instrumentation._content import content_capture_enabled
+from otel_agent.instrumentation._litellm_callbacks import (
+    disable_litellm_otel,
+    restore_litellm_otel,
+)
+from otel_agent.instrumentation._wrappers import AsyncCallWrapper, SyncCallWrapper
+from otel_agent.instrumentation.package import _instruments
+from otel_agent.version import __version__
+
+__all__ = ["LiteLLMInstrumentor"]
+
+_logger = logging.getLogger(__name__)
+
+_Operation = gen_ai.GenAiOperationNameValues
+
+# (sync function, async function, operation) on the ``litellm`` module. Router
+# and smolagents look these up on the module at call time, so replacing the
+# module attributes covers them.
+_LITELLM_FUNCTIONS = (
+    ("completion", "acompletion", _Operation.CHAT.value),
+    ("embedding", "aembedding", _Operation.EMBEDDINGS.value),
+    ("text_completion", "atext_completion", _Operation.TEXT_COMPLETION.value),
+)
+
+# (module, attribute path, wrapper): the openai SDK's per-attempt hooks.
+_OPENAI_HOOKS: tuple[tuple[str, str, Callable[..., Any]], ...] = (
+    ("openai._client", "OpenAI._send_request", send_request_sync),
+    ("openai._client", "AsyncOpenAI._send_request", send_request_async),
+    ("openai._base_client", "BaseClient._calculate_retry_timeout", record_retry_delay),
+)
+
+
+class LiteLLMInstrumentor(BaseInstrumentor):  # type: ignore[misc]
+    """Trace LiteLLM's ``completion``, ``embedding`` and ``text_completion``.
+
+    Sync, async and streaming forms, including calls made through
+    ``litellm.Router`` and smolagents' ``LiteLLMModel``. Each call becomes one
+    CLIENT span named ``"{gen_ai.operation.name} {gen_ai.request.model}"`` with
+    GenAI semantic-convention attributes, ``otel_agent.rate_limit.*`` headroom
+    and one ``otel_agent.request.attempt`` event per HTTP attempt; see the
+    README for the full list.
+
+    ``instrument()`` and ``uninstrument()`` are idempotent (``BaseInstrumentor``
+    ignores repeated calls). Configuration (tracer, meter, content capture) is
+    read once at ``instrument()``. Instrumented calls never raise because of
+    telemetry, and their results and exceptions pass through unchanged.
+
+    Keyword arguments of ``instrument()``: ``tracer_provider``,
+    ``meter_provider`` (default: the global ones).
+    """
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return _instruments
+
+    def _instrument(self, **kwargs: Any) -> None:
+        import litellm
+
+        telemetry = Telemetry.create(
+            tracer=get_tracer(__name__, __version__, kwargs.get("tracer_provider")),
+            meter=get_meter(__name__, __version__, kwargs.get("meter_provider")),
+            capture_content=content_capture_enabled(),
+            known_providers=frozenset(
+                str(getattr(p, "value", p)) for p in litellm.provider_list
+            ),
+        )
+        for sync_name, async_name, operation in _LITELLM_FUNCTIONS:
+            async_wrapper = AsyncCallWrapper(telemetry, operation)
+            sync_wrapper = SyncCallWrapper(telemetry, operation, async_wrapper)
+            wrapt.wrap_function_wrapper(litellm, sync_name, sync_wrapper)
+            wrapt.wrap_function_wrapper(litellm, async_name, async_wrapper)
+        for module, name, wrapper in _OPENAI_HOOKS:
+            _wrap_optional(module, name, wrapper)
+        disable_litellm_otel()
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        import litellm
+
+        for sync_name, async_name, _ in _LITELLM_FUNCTIONS:
+            unwrap(litellm, sync_name)
+            unwrap(litellm, async_name)
+        for module, name, _ in _OPENAI_HOOKS:
+            _unwrap_optional(module, name)
+        restore_litellm_otel()
+
+
+def _wrap_optional(module: str, name: str, wrapper: Callable[..., Any]) -> None:
+    """Wrap a private openai SDK method; without it, attempts go unrecorded."""
+    try:
+        wrapt.wrap_function_wrapper(module, name, wrapper)
+    except (ImportError, AttributeError):
+        _logger.debug(
+            "LiteLLM instrumentation: openai SDK hook %s unavailable; "
+            "retried attempts will not be recorded",
+            name,
+            exc_info=True,
+        )
+
+
+def _unwrap_optional(module: str, name: str) -> None:
+    owner_name, _, method = name.rpartition(".")
+    try:
+        owner = getattr(importlib.import_module(module), owner_name)
+    except (ImportError, AttributeError):
+        return
+    unwrap(owner, method)
