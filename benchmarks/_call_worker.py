@@ -79,7 +79,9 @@ def _exporter(kind: str, endpoint: str | None) -> SpanExporter:
     if kind == "counting":
         return CountingExporter()
     if kind.startswith("otlp-http"):
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+            OTLPSpanExporter,
+        )
 
         return OTLPSpanExporter(endpoint=f"{endpoint}/v1/traces")
     from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (
@@ -93,24 +95,29 @@ def _span_processor(variant: str, exporter: SpanExporter) -> SpanProcessor:
     batch = BatchSpanProcessor(exporter)
     if variant != "otel-agent":
         return batch
-    from otel_agent.redaction import Redactor
-    from otel_agent.redaction._span_processor import RedactingSpanProcessor
+    from otel_agent.redaction import RedactingSpanProcessor, Redactor
 
     return RedactingSpanProcessor(batch, Redactor())
 
 
-def _instrument(variant: str, tracer_provider: TracerProvider, meter_provider: MeterProvider) -> None:
+def _instrument(
+    variant: str, tracer_provider: TracerProvider, meter_provider: MeterProvider
+) -> None:
     providers = {"tracer_provider": tracer_provider, "meter_provider": meter_provider}
     if variant in ("otel-agent", "otel-agent-no-redaction"):
         from otel_agent.instrumentation import LiteLLMInstrumentor
 
         LiteLLMInstrumentor().instrument(**providers)
     elif variant == "openinference":
-        from openinference.instrumentation.litellm import LiteLLMInstrumentor as OpenInference
+        from openinference.instrumentation.litellm import (
+            LiteLLMInstrumentor as OpenInference,
+        )
 
         OpenInference().instrument(tracer_provider=tracer_provider)
     elif variant == "openllmetry":
-        from opentelemetry.instrumentation.litellm import LiteLLMInstrumentor as OpenLLMetry
+        from opentelemetry.instrumentation.litellm import (
+            LiteLLMInstrumentor as OpenLLMetry,
+        )
 
         OpenLLMetry().instrument(**providers)
     elif variant == "litellm-otel-callback":
@@ -192,9 +199,13 @@ def _rss_kib() -> int:
 class Worker:
     """A configured variant answering the orchestrator's commands."""
 
-    def __init__(self, variant: str, base_url: str, exporter: str, endpoint: str | None) -> None:
+    def __init__(
+        self, variant: str, base_url: str, exporter: str, endpoint: str | None
+    ) -> None:
         self.exporter = _exporter(exporter, endpoint)
-        self.tracer_provider = TracerProvider(resource=Resource.create({"service.name": "bench"}))
+        self.tracer_provider = TracerProvider(
+            resource=Resource.create({"service.name": "bench"})
+        )
         self.tracer_provider.add_span_processor(_span_processor(variant, self.exporter))
         self.meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
         trace.set_tracer_provider(self.tracer_provider)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import random
 from collections.abc import Mapping
 from typing import Any
 
-from opentelemetry._logs import SeverityNumber
+from opentelemetry._logs import LogRecord, SeverityNumber
 from opentelemetry.context import Context
 from opentelemetry.sdk._logs import ReadWriteLogRecord
 from opentelemetry.sdk.resources import Resource
@@ -23,11 +22,6 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.util.types import AnyValue
 
 from otel_agent import attributes as agent_attributes
-
-try:  # opentelemetry-api 1.45 keeps the API LogRecord here.
-    from opentelemetry._logs import LogRecord
-except ImportError:  # pragma: no cover - older API
-    from opentelemetry.sdk._logs import LogRecord  # type: ignore[no-redef]
 
 __all__ = [
     "adversarial_text",
@@ -90,7 +84,7 @@ def adversarial_text(size: int) -> str:
 
 
 def typical_span_attributes() -> dict[str, AnyValue]:
-    """The attributes otel-agent's instrumentor puts on a chat span: no secrets."""
+    """Attributes like those otel-agent's instrumentor puts on a chat span."""
     return {
         gen_ai.GEN_AI_OPERATION_NAME: "chat",
         gen_ai.GEN_AI_PROVIDER_NAME: "azure.ai.openai",
@@ -114,6 +108,18 @@ def typical_span_attributes() -> dict[str, AnyValue]:
     }
 
 
+def _attempt_attributes() -> dict[str, AnyValue]:
+    """The per-attempt event otel-agent's instrumentor adds to a call's span."""
+    return {
+        agent_attributes.REQUEST_ATTEMPT_NUMBER: 1,
+        "http.response.status_code": 200,
+        agent_attributes.RATE_LIMIT_LIMIT_TOKENS: 450_000,
+        agent_attributes.RATE_LIMIT_LIMIT_REQUESTS: 2_700,
+        agent_attributes.RATE_LIMIT_REMAINING_TOKENS: 448_710,
+        agent_attributes.RATE_LIMIT_REMAINING_REQUESTS: 2_699,
+    }
+
+
 class _Capture(SpanProcessor):
     def __init__(self) -> None:
         self.spans: list[ReadableSpan] = []
@@ -123,8 +129,9 @@ class _Capture(SpanProcessor):
 
 
 def readable_span(extra: Mapping[str, AnyValue] | None = None) -> ReadableSpan:
-    """A finished SDK span named ``chat gpt-4o`` with typical plus ``extra`` attributes.
+    """A finished SDK span named ``chat gpt-4o``, shaped like otel-agent's own.
 
+    Typical attributes plus ``extra``, and one request-attempt event.
     Built through a real ``TracerProvider`` so that it carries the same types
     (``BoundedAttributes``, ``SpanContext``, resource, scope) an exporter sees.
     """
@@ -134,12 +141,15 @@ def readable_span(extra: Mapping[str, AnyValue] | None = None) -> ReadableSpan:
     tracer = provider.get_tracer("otel_agent.instrumentation.litellm")
     span = tracer.start_span("chat gpt-4o", context=Context(), kind=SpanKind.CLIENT)
     span.set_attributes({**typical_span_attributes(), **(extra or {})})
+    span.add_event(agent_attributes.REQUEST_ATTEMPT_EVENT, _attempt_attributes())
     span.set_status(Status(StatusCode.OK))
     span.end()
     return capture.spans[0]
 
 
-def log_record(body: Any, extra: Mapping[str, AnyValue] | None = None) -> ReadWriteLogRecord:
+def log_record(
+    body: Any, extra: Mapping[str, AnyValue] | None = None
+) -> ReadWriteLogRecord:
     """A fresh SDK log record as a ``LoggingHandler`` would emit it."""
     record_attributes: dict[str, AnyValue] = {
         "code.file.path": "/app/.venv/lib/python3.11/site-packages/litellm/utils.py",
@@ -157,8 +167,3 @@ def log_record(body: Any, extra: Mapping[str, AnyValue] | None = None) -> ReadWr
         attributes=record_attributes,
     )
     return ReadWriteLogRecord(record, resource=_RESOURCE)
-
-
-def random_suffix() -> str:
-    """A short random hex string (fresh per process)."""
-    return os.urandom(4).hex()

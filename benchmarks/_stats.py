@@ -11,7 +11,14 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Summary", "format_bytes", "format_ratio", "format_seconds", "summarise"]
+__all__ = [
+    "Summary",
+    "format_bytes",
+    "format_ratio",
+    "format_seconds",
+    "format_spread",
+    "summarise",
+]
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ def format_spread(summary: Summary, *, scale: float = 1.0) -> str:
     """``median [q1, q3]`` of a duration summary, each formatted as seconds."""
     return (
         f"{format_seconds(summary.median * scale)} "
-        f"[{format_seconds(summary.q1 * scale)}, {format_seconds(summary.q3 * scale)}]"
+        f"[{format_seconds(summary.q1 * scale)}–{format_seconds(summary.q3 * scale)}]"
     )
 
 

@@ -23,7 +23,14 @@ from typing import Any
 
 from _stats import Summary, summarise
 
-__all__ = ["Batch", "RoundsResult", "WorkerSpec", "local_server", "run_rounds", "started_workers"]
+__all__ = [
+    "Batch",
+    "RoundsResult",
+    "WorkerSpec",
+    "local_server",
+    "run_rounds",
+    "started_workers",
+]
 
 _HERE = Path(__file__).resolve().parent
 _WORKER = _HERE / "_call_worker.py"
@@ -38,6 +45,8 @@ class WorkerSpec:
     variant: str
     exporter: str = "counting"
     endpoint: str | None = None
+    environment: tuple[tuple[str, str], ...] = ()
+    """Extra environment variables of the worker process."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,9 @@ class RoundsResult:
             ]
         )
 
-    def _pairs(self, kind: str, label: str, baseline: str) -> Iterator[tuple[Batch, Batch]]:
+    def _pairs(
+        self, kind: str, label: str, baseline: str
+    ) -> Iterator[tuple[Batch, Batch]]:
         return zip(self.batches[kind, label], self.batches[kind, baseline], strict=True)
 
 
@@ -109,14 +120,14 @@ class _Worker:
             arguments.append(spec.endpoint)
         self.spec = spec
         # LiteLLM prints warnings on stderr; kept aside, shown if the worker dies.
-        self.stderr = tempfile.TemporaryFile(mode="w+")
+        self.stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in close()
         self.process = subprocess.Popen(
             [sys.executable, str(_WORKER), *arguments],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
             text=True,
-            env={**os.environ, "PYTHONHASHSEED": "0"},
+            env={**os.environ, "PYTHONHASHSEED": "0", **dict(spec.environment)},
         )
         ready = self._read()
         if ready.get("ready") != spec.variant:
@@ -127,8 +138,7 @@ class _Worker:
         line = self.process.stdout.readline()
         if not line:
             code = self.process.wait()
-            self.stderr.seek(0)
-            tail = self.stderr.read()[-3000:]
+            tail = self.stderr_text()[-3000:]
             raise RuntimeError(f"worker {self.spec.label} exited ({code}):\n{tail}")
         return json.loads(line)
 
@@ -137,6 +147,12 @@ class _Worker:
         self.process.stdin.write(json.dumps(command) + "\n")
         self.process.stdin.flush()
         return self._read()
+
+    def stderr_text(self) -> str:
+        """What the worker has written to stderr so far."""
+        self.stderr.flush()
+        self.stderr.seek(0)
+        return self.stderr.read()
 
     def batch(self, kind: str, calls: int) -> Batch:
         answer = self.ask(op="batch", kind=kind, calls=calls)
@@ -153,7 +169,10 @@ class _Worker:
 def local_server() -> Iterator[str]:
     """Run ``_server_process.py``; yield its base URL; stop it on exit."""
     process = subprocess.Popen(
-        [sys.executable, str(_SERVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, str(_SERVER)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None
@@ -172,7 +191,9 @@ def local_server() -> Iterator[str]:
 
 
 @contextmanager
-def started_workers(specs: Sequence[WorkerSpec], base_url: str) -> Iterator[dict[str, _Worker]]:
+def started_workers(
+    specs: Sequence[WorkerSpec], base_url: str
+) -> Iterator[dict[str, _Worker]]:
     """Start one worker per spec (one at a time); kill them all on exit."""
     workers: dict[str, _Worker] = {}
     try:

@@ -73,7 +73,9 @@ def _tables(result: RoundsResult, labels: list[str]) -> list[str]:
         cpu_base = result.batches[kind, BASELINE]
         cpu_row = [
             _KIND_LABELS[kind],
-            format_seconds(sorted(b.cpu_per_call for b in cpu_base)[len(cpu_base) // 2]),
+            format_seconds(
+                sorted(b.cpu_per_call for b in cpu_base)[len(cpu_base) // 2]
+            ),
         ]
         for label in others:
             wall_row.append(
@@ -83,19 +85,23 @@ def _tables(result: RoundsResult, labels: list[str]) -> list[str]:
                 )
             )
             cpu = result.added_cpu(kind, label, BASELINE)
-            cpu_row.append(f"{_signed(cpu.median)} [{_signed(cpu.q1)}, {_signed(cpu.q3)}]")
+            cpu_row.append(
+                f"{_signed(cpu.median)} [{_signed(cpu.q1)}, {_signed(cpu.q3)}]"
+            )
         wall_rows.append(wall_row)
         cpu_rows.append(cpu_row)
     header = ["Call", "uninstrumented, per call", *others]
     spans_row = ["spans exported per call", "-"]
     for label in others:
         exported = result.exported_spans.get(label)
-        spans_row.append("-" if exported is None else f"{exported / result.calls[label]:.2f}")
+        spans_row.append(
+            "-" if exported is None else f"{exported / result.calls[label]:.2f}"
+        )
     return [
-        "**Added wall time per call** (median [IQR] over rounds; ratio to uninstrumented)\n\n"
-        + markdown_table(header, wall_rows),
-        "**Added CPU time per call** (whole worker process, background threads included)\n\n"
-        + markdown_table(header, [*cpu_rows, spans_row]),
+        "**Added wall time per call** (median [IQR] over rounds; "
+        "ratio to uninstrumented)\n\n" + markdown_table(header, wall_rows),
+        "**Added CPU time per call** (whole worker process, background threads "
+        "included)\n\n" + markdown_table(header, [*cpu_rows, spans_row]),
     ]
 
 
@@ -103,7 +109,10 @@ def _checks(result: RoundsResult) -> list[TargetCheck]:
     sync_added = result.added_wall("sync", OURS, BASELINE)
     stream_added = result.added_wall("stream", OURS, BASELINE)
     best_other_label, best_other = min(
-        ((label, result.added_wall("sync", label, BASELINE).median) for label in OTHERS),
+        (
+            (label, result.added_wall("sync", label, BASELINE).median)
+            for label in OTHERS
+        ),
         key=lambda item: item[1],
     )
     fifth = best_other / 5

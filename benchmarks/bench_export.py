@@ -23,19 +23,32 @@ from _endpoints import closed_port, live_receiver
 from _inputs import readable_span
 from _interleave import run_interleaved
 from _report import Section, TargetCheck, markdown_table
-from _stats import format_ratio, format_seconds
-from _workers import WorkerSpec, local_server, run_rounds, started_workers
+from _stats import format_ratio, format_spread
+from _workers import (
+    RoundsResult,
+    WorkerSpec,
+    local_server,
+    run_rounds,
+    started_workers,
+)
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
-from otel_agent.redaction import Redactor
-from otel_agent.redaction._span_processor import RedactingSpanProcessor
+from otel_agent.redaction import RedactingSpanProcessor, Redactor
 
 __all__ = ["run"]
 
 _BATCH_SIZE = 512
 _DOWN_TARGET = 1.05
 _KINDS = ("sync", "async")
+# A smaller span queue (default 2,048) so that the collector-down workers reach
+# their steady state, queue full and spans dropped, within the warm-up.
+_SMALL_QUEUE = (
+    ("OTEL_BSP_MAX_QUEUE_SIZE", "256"),
+    ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "256"),
+)
+# What the SDK's batch processor logs for every span it drops.
+_QUEUE_FULL = "Queue full, dropping"
 
 
 class _Discard(SpanProcessor):
@@ -51,7 +64,9 @@ def _throughput(quick: bool) -> tuple[str, list[TargetCheck]]:
         return encode_spans(spans).SerializeToString()
 
     def redact_and_serialise() -> bytes:
-        return encode_spans([processor.redact_span(span) for span in spans]).SerializeToString()
+        return encode_spans(
+            [processor.redact_span(span) for span in spans]
+        ).SerializeToString()
 
     result = run_interleaved(
         {"serialise": serialise_only, "redact+serialise": redact_and_serialise},
@@ -70,42 +85,73 @@ def _throughput(quick: bool) -> tuple[str, list[TargetCheck]]:
             [
                 label,
                 f"{rate:,.0f}",
-                f"{format_seconds(summary.median / _BATCH_SIZE)} "
-                f"[{format_seconds(summary.q1 / _BATCH_SIZE)}–{format_seconds(summary.q3 / _BATCH_SIZE)}]",
+                format_spread(summary, scale=1 / _BATCH_SIZE),
             ]
         )
     ratio = result.ratio("redact+serialise", "serialise")
     rows.append(["cost ratio, with / without redaction", format_ratio(ratio), ""])
-    table = markdown_table(["Path", "Spans per second per core", "CPU per span [IQR]"], rows)
+    table = markdown_table(
+        ["Path", "Spans per second per core", "CPU per span [IQR]"], rows
+    )
     return "**Export path throughput** (typical span, batches of 512)\n\n" + table, []
 
 
 def _collector_down(quick: bool) -> tuple[str, list[TargetCheck]]:
     rounds = 3 if quick else 20
     calls = {kind: (5 if quick else 20) for kind in _KINDS}
-    with live_receiver() as receiver, closed_port() as port, local_server() as base_url:
+    with live_receiver() as receiver, closed_port() as port, local_server() as url:
+        dead = f"127.0.0.1:{port}"
         specs = (
-            WorkerSpec("normal (OTLP/HTTP, live receiver)", "otel-agent", "otlp-http-live", receiver),
-            WorkerSpec("down (OTLP/HTTP, closed port)", "otel-agent", "otlp-http-down", f"http://127.0.0.1:{port}"),
-            WorkerSpec("down (OTLP/gRPC, closed port)", "otel-agent", "otlp-grpc-down", f"127.0.0.1:{port}"),
+            _spec("normal (OTLP/HTTP, live receiver)", "otlp-http-live", receiver),
+            _spec("down (OTLP/HTTP, closed port)", "otlp-http-down", f"http://{dead}"),
+            _spec("down (OTLP/gRPC, closed port)", "otlp-grpc-down", dead),
         )
-        with started_workers(specs, base_url) as workers:
-            result = run_rounds(workers, _KINDS, calls, rounds)
-    normal = specs[0].label
-    rows = []
-    checks = []
+        with started_workers(specs, url) as workers:
+            result = run_rounds(
+                workers, _KINDS, calls, rounds, warmup_calls=5 if quick else 300
+            )
+            dropped = {
+                label: worker.stderr_text().count(_QUEUE_FULL)
+                for label, worker in workers.items()
+            }
+    rows, checks = _down_rows(result, [spec.label for spec in specs])
+    header = [
+        "Call",
+        "Exporter",
+        "Latency per call [IQR]",
+        "Ratio to normal",
+        "RSS change, first to last round",
+    ]
+    drops = ", ".join(f"{label} {count:,}" for label, count in dropped.items())
+    title = (
+        f"**Call latency with the collector down** ({rounds} rounds; spans "
+        f"dropped on a full queue: {drops})"
+    )
+    return title + "\n\n" + markdown_table(header, rows), checks
+
+
+def _spec(label: str, exporter: str, endpoint: str) -> WorkerSpec:
+    return WorkerSpec(label, "otel-agent", exporter, endpoint, _SMALL_QUEUE)
+
+
+def _down_rows(
+    result: RoundsResult, labels: list[str]
+) -> tuple[list[list[str]], list[TargetCheck]]:
+    normal = labels[0]
+    rows: list[list[str]] = []
+    checks: list[TargetCheck] = []
     for kind in _KINDS:
-        for spec in specs:
-            wall = result.wall(kind, spec.label)
-            batches = result.batches[kind, spec.label]
+        for label in labels:
+            batches = result.batches[kind, label]
             rss_growth = batches[-1].rss_kib - batches[0].rss_kib
             ratio_cell = "1 (reference)"
-            if spec.label != normal:
-                ratio = result.wall_ratio(kind, spec.label, normal)
+            if label != normal:
+                ratio = result.wall_ratio(kind, label, normal)
                 ratio_cell = format_ratio(ratio)
                 checks.append(
                     TargetCheck(
-                        f"Collector down, {kind} call latency within 5% of normal ({spec.label})",
+                        f"Collector down, {kind} call latency within 5% of normal "
+                        f"({label})",
                         format_ratio(ratio),
                         ratio.median <= _DOWN_TARGET,
                     )
@@ -113,15 +159,13 @@ def _collector_down(quick: bool) -> tuple[str, list[TargetCheck]]:
             rows.append(
                 [
                     kind,
-                    spec.label,
-                    f"{format_seconds(wall.median)} [{format_seconds(wall.q1)}–{format_seconds(wall.q3)}]",
+                    label,
+                    format_spread(result.wall(kind, label)),
                     ratio_cell,
                     f"{rss_growth / 1024:+.1f} MiB",
                 ]
             )
-    header = ["Call", "Exporter", "Latency per call [IQR]", "Ratio to normal", "RSS change, first to last round"]
-    table = markdown_table(header, rows)
-    return f"**Call latency with the collector down** ({rounds} rounds)\n\n" + table, checks
+    return rows, checks
 
 
 def run(quick: bool = False) -> Section:

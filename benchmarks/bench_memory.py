@@ -36,7 +36,10 @@ class _Run:
     @property
     def growth_second_half_mib_per_1000(self) -> float:
         half = len(self.samples_kib) // 2
-        first, last = self.samples_kib[half - 1] if half else self.samples_kib[0], self.samples_kib[-1]
+        first, last = (
+            self.samples_kib[half - 1] if half else self.samples_kib[0],
+            self.samples_kib[-1],
+        )
         batches = max(len(self.samples_kib) - half, 1)
         return (last - first) / 1024 / batches * (1000 / _BATCH)
 
@@ -92,15 +95,18 @@ def run(quick: bool = False) -> Section:
         "Peak vs uninstrumented",
         "Growth per 1,000 calls, 2nd half",
     ]
-    section = Section(title="Memory", method=" ".join(__doc__.split("\n\n", 1)[1].split()))
+    section = Section(
+        title="Memory", method=" ".join(__doc__.split("\n\n", 1)[1].split())
+    )
     section.tables.append(markdown_table(header, rows))
     down = runs[2]
     section.checks.append(
         TargetCheck(
             "Collector down: memory bounded (RSS growth over the 2nd half "
             f"≤ {_BOUNDED_MIB_PER_1000} MiB per 1,000 calls)",
-            f"{down.growth_second_half_mib_per_1000:+.2f} MiB per 1,000 calls; peak "
-            f"{_mib(down.peak_kib)} vs {_mib(runs[1].peak_kib)} with a working exporter",
+            f"{down.growth_second_half_mib_per_1000:+.2f} MiB per 1,000 calls; "
+            f"peak {_mib(down.peak_kib)} vs {_mib(runs[1].peak_kib)} with a "
+            "working exporter",
             down.growth_second_half_mib_per_1000 <= _BOUNDED_MIB_PER_1000,
         )
     )

@@ -62,14 +62,18 @@ def _targets_table(sections: list[Section]) -> str:
 
 
 def _report(
-    sections: list[Section], command: str, started: datetime.datetime, elapsed: float, load: list[str]
+    sections: list[Section],
+    command: str,
+    started: datetime.datetime,
+    elapsed: float,
+    load: list[str],
 ) -> str:
     machine = markdown_table(["", ""], describe_machine())
     parts = [
         "# otel-agent benchmark results",
         "",
-        f"Reproduce with `{command}` from the repository root. "
-        f"Run started {started:%Y-%m-%d %H:%M} UTC and took {elapsed / 60:.1f} minutes.",
+        f"Reproduce with `{command}` from the repository root. Run started "
+        f"{started:%Y-%m-%d %H:%M} UTC and took {elapsed / 60:.1f} minutes.",
         "",
         "## Machine",
         "",
@@ -93,10 +97,15 @@ def main(argv: list[str]) -> int:
     """Run the selected suites, print the report and write it."""
     options = _parse(argv)
     suites = _suites()
-    selected = [name.strip() for name in options.only.split(",") if name.strip()] or list(suites)
+    selected = [
+        name.strip() for name in options.only.split(",") if name.strip()
+    ] or list(suites)
     unknown = [name for name in selected if name not in suites]
     if unknown:
-        print(f"Unknown suite(s): {', '.join(unknown)}; choose from {', '.join(suites)}", file=sys.stderr)
+        print(
+            f"Unknown suite(s): {', '.join(unknown)}; choose from {', '.join(suites)}",
+            file=sys.stderr,
+        )
         return 2
     started = datetime.datetime.now(datetime.timezone.utc)
     start = time.monotonic()
@@ -107,7 +116,11 @@ def main(argv: list[str]) -> int:
         print(f"Running {name} benchmarks...", file=sys.stderr, flush=True)
         suite_start = time.monotonic()
         sections.append(suites[name](options.quick))
-        print(f"  {name} took {time.monotonic() - suite_start:.0f} s", file=sys.stderr, flush=True)
+        print(
+            f"  {name} took {time.monotonic() - suite_start:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
     load.append(f"at the end: {describe_other_load()}")
     command = _COMMAND + "".join(f" {arg}" for arg in argv)
     report = _report(sections, command, started, time.monotonic() - start, load)

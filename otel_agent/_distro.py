@@ -177,9 +177,12 @@ def protect_configured_pipeline() -> None:
 
 
 def _embedded_files_wanted() -> bool:
-    return OtelAgentDistro.embedded_default_chosen or bool(
-        os.environ.get(OTEL_AGENT_OUTPUT_DIR)
+    uses_files = any(
+        _embedded.EMBEDDED_EXPORTER_NAME in os.environ.get(variable, "")
+        for variable in _SIGNAL_EXPORTER_VARIABLES
     )
+    chosen = OtelAgentDistro.embedded_default_chosen
+    return uses_files and (chosen or bool(os.environ.get(OTEL_AGENT_OUTPUT_DIR)))
 
 
 def _embedded_exporter_args_or_none() -> dict[type, dict[str, Any]] | None:

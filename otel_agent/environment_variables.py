@@ -23,10 +23,12 @@ OTEL_AGENT_REDACT_EXTRA_KEYS: Final = "OTEL_AGENT_REDACT_EXTRA_KEYS"
 """Comma-separated key names to treat as sensitive, added to the catalogue."""
 
 OTEL_AGENT_REDACT_EXTRA_PATTERNS: Final = "OTEL_AGENT_REDACT_EXTRA_PATTERNS"
-"""Semicolon-separated ``name=regex`` pairs (RE2 syntax) added to the catalogue."""
+"""Semicolon-separated ``name=regex`` pairs (RE2 syntax) added to the catalogue.
+An invalid pair is skipped with one warning."""
 
 OTEL_AGENT_REDACT_SAFE_KEYS: Final = "OTEL_AGENT_REDACT_SAFE_KEYS"
-"""Comma-separated attribute keys never redacted, added to the allowlist."""
+"""Comma-separated attribute keys never redacted, added to the allowlist;
+``prefix.*`` keeps a whole namespace."""
 
 OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: Final = (
     "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"

@@ -35,15 +35,15 @@ def fake_jwt(length: int = 2000) -> str:
         "oid": secrets.token_hex(16),
         "scp": "fake.test.scope",
     }
-    head = _b64url(json.dumps(header).encode())
+    head = _b64url(json.dumps(header, separators=(",", ":")).encode())
     signature = _b64url(secrets.token_bytes(256))
-    body = _b64url(json.dumps(claims).encode())
+    body = _b64url(json.dumps(claims, separators=(",", ":")).encode())
     padding = length - len(head) - len(body) - len(signature) - 2
     if padding > 0:
         # Real tokens carry many claims; pad with a filler claim to the size
         # seen in the incident (about 2,000 characters).
         claims["fake_filler"] = secrets.token_hex(max(1, padding * 3 // 8))
-        body = _b64url(json.dumps(claims).encode())
+        body = _b64url(json.dumps(claims, separators=(",", ":")).encode())
     return f"{head}.{body}.{signature}"
 
 

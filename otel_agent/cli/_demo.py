@@ -30,12 +30,11 @@ from otel_agent.query import LlmCall, load_calls_from_files, render_calls
 from otel_agent.server import (
     DeploymentConfig,
     LocalAzureServer,
-    ScriptStep,
     ServerConfig,
-    ToolCall,
+    load_scripts,
 )
 
-__all__ = ["DEMO_SCRIPT", "demo_server_config", "find_example_agent", "register"]
+__all__ = ["demo_server_config", "find_example_agent", "register", "run_demo"]
 
 DEPLOYMENT: Final = "gpt-4o"
 API_VERSION: Final = "2024-10-21"
@@ -47,27 +46,9 @@ AGENT_TIMEOUT_SECONDS: Final = 110.0
 SERVER_CALLS_FILE: Final = "server-calls.json"
 AGENT_OUTPUT_FILE: Final = "agent-output.txt"
 
-DEMO_SCRIPT: Final = (
-    ScriptStep(tool_calls=[ToolCall("lookup_order", {"order_id": "NW-448120"})]),
-    ScriptStep(
-        tool_calls=[ToolCall("search_policies", {"query": "late express refund"})]
-    ),
-    ScriptStep(
-        tool_calls=[
-            ToolCall(
-                "final_answer",
-                {
-                    "answer": "Your parcel NW-448120 is out for delivery today, "
-                    "Wednesday 11 June, between 13:00 and 15:00. It was sent "
-                    "Express and missed its promised day, so the shipping fee "
-                    "will be refunded automatically within fourteen days "
-                    "(handbook 4.2); you do not need to claim."
-                },
-            )
-        ]
-    ),
-)
-"""The server's replies, one per agent step: two tool calls, then the answer."""
+SCRIPT_FILE: Final = "agent_script.json"
+"""The server's replies to the example agent, next to ``agent.py``: two tool
+calls, then the final answer (``otel-agent serve --script`` reads it too)."""
 
 # Variables that would send telemetry elsewhere than the demo's own files.
 _OTEL_DESTINATION_VARIABLES: Final = (
@@ -84,11 +65,18 @@ _OTEL_DESTINATION_VARIABLES: Final = (
 
 
 def demo_server_config() -> ServerConfig:
-    """The demo's server: one deployment, the incident's 10,000 tokens/minute."""
+    """The demo's server: one deployment, the incident's 10,000 tokens/minute.
+
+    Raises:
+        ValueError: The script file is missing or invalid.
+    """
+    script = load_scripts(find_example_agent().parent / SCRIPT_FILE)
+    if isinstance(script, dict):
+        script = script[DEPLOYMENT]
     deployment = DeploymentConfig(
         tokens_per_minute=TOKENS_PER_MINUTE,
         requests_per_minute=REQUESTS_PER_MINUTE,
-        script=DEMO_SCRIPT,
+        script=script,
     )
     return ServerConfig(
         deployments={DEPLOYMENT: deployment},
@@ -222,12 +210,14 @@ def _print_next_steps(work_dir: Path) -> None:
         f"  {out / 'metrics.jsonl'}\n"
         f"The agent's own log: {work_dir / 'logs' / 'app.log'}  "
         f"(its output: {work_dir / AGENT_OUTPUT_FILE})\n"
-        f"Query them again:  otel-agent query --files {out}\n\n"
-        "Send the same telemetry to a collector and Jaeger instead:\n"
+        f"Query them again:  otel-agent query calls {out}\n\n"
+        "Send the same telemetry to a collector and Jaeger instead "
+        "(from a checkout of otel-agent):\n"
         "  docker compose -f collector/compose.yaml up -d\n"
         "  export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317\n"
-        "  opentelemetry-instrument python examples/agent.py\n"
-        "  then open Jaeger at http://127.0.0.1:16686"
+        "  opentelemetry-instrument python your_agent.py\n"
+        "  otel-agent query calls --jaeger http://127.0.0.1:16686   "
+        "# or open that URL in a browser"
     )
 
 
@@ -248,6 +238,9 @@ def run_demo(work_dir: Path) -> int:
         server_records = _save_server_calls(server, work_dir)
     typer.echo(f"Agent finished in {time.monotonic() - started:.1f} s, exit {status}.")
     typer.echo(_answer_line(agent_output))
+    if status != 0:
+        tail = "\n".join(agent_output.splitlines()[-20:])
+        typer.echo(f"The agent failed; the end of its output:\n{tail}", err=True)
 
     calls = load_calls_from_files([work_dir / "otel-output"])
     typer.echo("")

@@ -49,6 +49,7 @@ def serve(
     script: Annotated[
         Path | None,
         typer.Option(
+            metavar="FILE",
             help="JSON reply script: a list of steps for every deployment, or an "
             "object mapping deployment names to lists of steps.",
         ),
@@ -56,6 +57,7 @@ def serve(
     deployment: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="NAME",
             help="Deployment to create up front (repeatable). Others are "
             "created on first use with the same budgets.",
         ),

@@ -176,6 +176,9 @@ class CallRecord:
     ) -> None:
         """End a stream's span: exhausted, failed midway, closed or dropped."""
         attributes = accumulator.attributes()
+        provider_model = _provider_model_of_stream(stream)
+        if provider_model:
+            attributes[gen_ai.GEN_AI_RESPONSE_MODEL] = provider_model
         attributes.update(self._server_fallback(stream))
         usage = accumulator.usage
         if usage is None and exception is None:
@@ -293,6 +296,20 @@ def _attempt_attributes(attempt: Attempt) -> Attributes:
     if attempt.retry_delay_s is not None:
         attributes[REQUEST_ATTEMPT_RETRY_DELAY] = attempt.retry_delay_s
     return attributes
+
+
+def _provider_model_of_stream(stream: object) -> str | None:
+    """The model the provider named, kept on LiteLLM's stream wrapper.
+
+    Chunks carry LiteLLM's name for the model (the request's); the provider's
+    own (e.g. a dated version) stays on ``CustomStreamWrapper``, which
+    ``TextCompletionStreamWrapper`` wraps as ``completion_stream``.
+    """
+    for candidate in (stream, getattr(stream, "completion_stream", None)):
+        model = getattr(candidate, "_provider_response_model", None)
+        if isinstance(model, str) and model:
+            return model
+    return None
 
 
 def _estimated_usage(stream: object) -> Usage | None:

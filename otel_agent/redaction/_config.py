@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Iterable, Mapping
@@ -15,6 +16,9 @@ from otel_agent.redaction._rules import PatternRule
 _logger = logging.getLogger(__name__)
 
 _RULE_NAME = re2.compile(r"[a-z0-9_]{1,40}")
+# RE2 would otherwise print a rejected pattern to stderr itself.
+_QUIET = re2.Options()
+_QUIET.log_errors = False
 
 
 def normalise_key(key: str) -> str:
@@ -29,15 +33,12 @@ def check_pattern_rule(rule: PatternRule) -> PatternRule:
     at most one capturing group (group 1 is the secret).
     """
     if not _RULE_NAME.fullmatch(rule.name):
-        raise ValueError(
-            f"Redaction rule name must be [a-z0-9_]{{1,40}}: {rule.name!r}"
-        )
+        raise ValueError(f"Redaction rule name must match [a-z0-9_]+: {rule.name!r}")
     try:
-        groups = re2.compile(rule.regex).groups
-    except re2.error as error:
-        raise ValueError(
-            f"Redaction rule {rule.name!r} is not valid RE2: {error}"
-        ) from None
+        groups = re2.compile(rule.regex, options=_QUIET).groups
+    except re2.error:
+        message = f"Redaction rule {rule.name!r} is not a valid RE2 regex"
+        raise ValueError(message) from None
     if groups > 1:
         raise ValueError(
             f"Redaction rule {rule.name!r} has {groups} capturing groups; use (?:...)"
@@ -81,16 +82,27 @@ class RedactionConfig:
         """Read ``OTEL_AGENT_REDACT_*`` variables; never raises.
 
         A malformed pattern is skipped with one warning naming the variable and
-        the rule (never its regex); the others still apply.
+        the pattern's position (never its regex); the others still apply. The
+        result is cached per distinct set of values, so the warning is given
+        once however many components read the environment.
         """
         environ = os.environ if environ is None else environ
-        return cls(
-            extra_keys=frozenset(_split(environ.get(env.OTEL_AGENT_REDACT_EXTRA_KEYS))),
-            extra_patterns=tuple(
-                _parse_patterns(environ.get(env.OTEL_AGENT_REDACT_EXTRA_PATTERNS))
-            ),
-            safe_keys=frozenset(_split(environ.get(env.OTEL_AGENT_REDACT_SAFE_KEYS))),
+        return _config_from_values(
+            environ.get(env.OTEL_AGENT_REDACT_EXTRA_KEYS),
+            environ.get(env.OTEL_AGENT_REDACT_EXTRA_PATTERNS),
+            environ.get(env.OTEL_AGENT_REDACT_SAFE_KEYS),
         )
+
+
+@functools.lru_cache(maxsize=8)
+def _config_from_values(
+    keys: str | None, patterns: str | None, safe_keys: str | None
+) -> RedactionConfig:
+    return RedactionConfig(
+        extra_keys=frozenset(_split(keys)),
+        extra_patterns=tuple(_parse_patterns(patterns)),
+        safe_keys=frozenset(_split(safe_keys)),
+    )
 
 
 def _split(value: str | None) -> Iterable[str]:

@@ -36,13 +36,15 @@ _DEPTH_RULE = "depth_limit"
 _LITERALS = frozenset({b"null", b"None", b"true", b"false", b"True", b"False"})
 _MAX_DEPTH = 32
 _MARKER_PREFIX = b"[REDACTED:"
+_SCHEMES = frozenset({b"bearer", b"basic", b"digest", b"token", b"negotiate", b"ntlm"})
 _ALREADY_REDACTED = re2.compile(rb"(?:[A-Za-z]+\s+)?\[REDACTED:[a-z0-9_]+\]")
 
 # The text around a key: a key starts after a non-word character and may carry
 # prefix segments (``llm_api_key``, ``http.request.header.authorization``); a
-# closing quote, possibly JSON-escaped, and ``:`` or ``=`` follow it.
+# closing quote, possibly JSON-escaped, and ``:`` or ``=`` follow it; a list
+# or tuple of values (captured headers) has its first value redacted.
 _KEY_START = r"(?:^|[^A-Za-z0-9])(?:[A-Za-z0-9]+[-_.])*"
-_KEY_END = r"\\?[\"']?\s*[:=]\s*"
+_KEY_END = r"\\?[\"']?\s*[:=]\s*(?:[\[(]\s*)?"
 _DOUBLE_QUOTED = r"\\?\"((?:\\[^\"]|[^\"\\])*)"
 _SINGLE_QUOTED = r"'((?:\\.|[^'\\])*)"
 # An unquoted value is one token, optionally after a scheme word ("Bearer x").
@@ -107,14 +109,19 @@ class Redactor:
         # Attribute keys repeat endlessly; classifying each once saves most of
         # the per-item cost. Bounded, and safe to share between threads.
         self._key_kinds: dict[str, _KeyKind] = {}
+        # A key made safe by configuration is not looked for inside text either.
         self._regex, self._alternatives = _compile(
-            PATTERN_RULES + config.extra_patterns, self._sensitive
+            PATTERN_RULES + config.extra_patterns, self._sensitive - self._safe_exact
         )
 
     @classmethod
     def from_env(cls) -> Redactor:
-        """Build from the catalogue plus ``OTEL_AGENT_REDACT_*``; never raises."""
-        return cls(RedactionConfig.from_env())
+        """Return a redactor for the catalogue plus ``OTEL_AGENT_REDACT_*``.
+
+        Never raises (bad values are skipped with one warning). Redactors are
+        stateless, so one is shared per distinct configuration.
+        """
+        return _shared_redactor(RedactionConfig.from_env())
 
     def redact(self, value: Any, key: str | None = None) -> RedactionResult:
         """Return a redacted copy of *value* (the original is not changed).
@@ -235,18 +242,18 @@ class Redactor:
             yield start, end, alternative.rule
 
 
-@functools.cache
-def _default_redactor() -> Redactor:
-    return Redactor.from_env()
+@functools.lru_cache(maxsize=8)
+def _shared_redactor(config: RedactionConfig) -> Redactor:
+    return Redactor(config)
 
 
 def redact(value: Any) -> Any:
     """Return a redacted copy of *value* with the default rules.
 
-    The default :class:`Redactor` (catalogue plus ``OTEL_AGENT_REDACT_*``, read
-    on first use) is built once and shared; thread-safe.
+    Uses :meth:`Redactor.from_env` (catalogue plus ``OTEL_AGENT_REDACT_*``);
+    thread-safe.
     """
-    return _default_redactor().redact(value).value
+    return Redactor.from_env().redact(value).value
 
 
 def _whole(value: Any, tally: _Tally) -> Any:
@@ -278,14 +285,18 @@ def _secret_span(match: Any, alternative: _Alternative) -> tuple[int, int]:
 
 
 def _is_marker(data: bytes, start: int, end: int) -> bool:
-    # Text redacted before (by the logging filter, say) is not counted again.
-    if data.startswith(_MARKER_PREFIX, start):
+    # Text redacted before (by the logging filter, say) is not counted again:
+    # a marker, or a scheme word with a marker after it ("Bearer [REDACTED:…]").
+    secret = data[start:end]
+    # (start - 1: the ``[`` of a marker can be taken for an opening bracket.)
+    if data.startswith(_MARKER_PREFIX, start) or (
+        start > 0 and data.startswith(_MARKER_PREFIX, start - 1)
+    ):
         return True
-    following = data[end : end + 2 + len(_MARKER_PREFIX)].lstrip(b" \t")
-    return following.startswith(_MARKER_PREFIX) or (
-        _MARKER_PREFIX in data[start:end]
-        and _ALREADY_REDACTED.fullmatch(data[start:end]) is not None
-    )
+    if secret.lower() in _SCHEMES:
+        following = data[end : end + 2 + len(_MARKER_PREFIX)].lstrip(b" \t")
+        return following.startswith(_MARKER_PREFIX)
+    return _MARKER_PREFIX in secret and _ALREADY_REDACTED.fullmatch(secret) is not None
 
 
 def _key_alternation(keys: frozenset[str]) -> str:

@@ -14,7 +14,7 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from otel_agent.server._config import ServerConfig
 from otel_agent.server._deployments import Deployment, DeploymentRegistry
-from otel_agent.server._faults import FaultBoard, FaultKind, FaultPlan
+from otel_agent.server._faults import Fault, FaultBoard, FaultKind, FaultPlan
 from otel_agent.server._payloads import error_body
 from otel_agent.server._ratelimit import (
     POLICY_TOKENS,
@@ -107,7 +107,9 @@ class AzureOpenAIApp:
             exception_handlers={404: self._not_found, 405: self._not_found},
         )
 
-    def _endpoint(self, layout: str, operation: str):  # noqa: ANN202
+    def _endpoint(
+        self, layout: str, operation: str
+    ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             return await self._handle(request, layout, operation)
 
@@ -115,17 +117,15 @@ class AzureOpenAIApp:
 
     async def _not_found(self, request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
-        return JSONResponse(error_body(str(status), "Resource not found"), status)
+        exchange = _new_exchange(
+            request,
+            "openai" if request.url.path.startswith("/v1/") else "azure",
+            operation="",
+        )
+        return self._error(exchange, status, str(status), "Resource not found")
 
     async def _handle(self, request: Request, layout: str, operation: str) -> Response:
-        exchange = _Exchange(
-            request_id=str(uuid.uuid4()),
-            layout="openai" if layout == "openai" else "azure",
-            operation=operation,
-            path=request.url.path,
-            api_version=request.query_params.get("api-version"),
-            started_at=time.time(),
-        )
+        exchange = _new_exchange(request, layout, operation)
         body = await _read_json(request)
         try:
             deployment = self._find_deployment(request, layout, body)
@@ -138,7 +138,7 @@ class AzureOpenAIApp:
             if plan.latency_seconds:
                 await asyncio.sleep(plan.latency_seconds)
             if plan.replacing is not None:
-                return self._fault_response(exchange, plan)
+                return self._fault_response(exchange, deployment, plan.replacing)
             if layout == "azure" and not exchange.api_version:
                 raise InvalidRequest(404, "404", "Resource not found")
 
@@ -186,24 +186,21 @@ class AzureOpenAIApp:
             "x-ratelimit-remaining-tokens": str(admission.remaining_tokens),
             "x-ratelimit-limit-requests": str(admission.limit_requests),
             "x-ratelimit-remaining-requests": str(admission.remaining_requests),
-            "x-request-id": exchange.request_id,
-            "apim-request-id": exchange.request_id,
-            "x-ms-region": "Local",
+            **_request_id_headers(exchange.request_id),
         }
         if exchange.deployment is not None:
             headers.update(exchange.deployment.config.extra_headers)
         return headers
 
-    def _fault_response(self, exchange: _Exchange, plan: FaultPlan) -> Response:
-        fault = plan.replacing
-        assert fault is not None
+    def _fault_response(
+        self, exchange: _Exchange, deployment: Deployment, fault: Fault
+    ) -> Response:
         exchange.fault = fault.kind.value
         if fault.kind is FaultKind.UNAUTHORIZED:
             return self._error(exchange, 401, "401", _UNAUTHORIZED_MESSAGE)
         if fault.kind is FaultKind.RATE_LIMITED:
-            admission = exchange.deployment.budget.peek()  # type: ignore[union-attr]
             refused = replace(
-                admission,
+                deployment.budget.peek(),
                 admitted=False,
                 policy_id=POLICY_TOKENS,
                 retry_after_seconds=fault.seconds,
@@ -274,19 +271,28 @@ class AzureOpenAIApp:
         events: list[dict[str, Any]],
         plan: FaultPlan,
     ) -> AsyncIterator[bytes]:
-        for index, event in enumerate(events):
-            if plan.stream_cut_after is not None and index >= plan.stream_cut_after:
-                self._record(
-                    exchange, 200, usage=None, charged=reply.charge, completed=False
-                )
+        # The record is written before the last bytes go out, so a client that
+        # has read the whole stream always finds it; a client that hangs up
+        # early still gets one, marked incomplete.
+        cut = plan.stream_cut_after
+        interval = reply.deployment.config.stream_interval_seconds
+        recorded = False
+        try:
+            for index, event in enumerate(events if cut is None else events[:cut]):
+                data = json.dumps(event)
+                if plan.malformed_json and index == 1:
+                    data = data[: len(data) // 2]
+                yield f"data: {data}\n\n".encode()
+                await asyncio.sleep(interval)
+            recorded = True
+            if cut is not None:
+                self._record(exchange, 200, None, reply.charge, completed=False)
                 raise StreamCut()
-            data = json.dumps(event)
-            if plan.malformed_json and index == 1:
-                data = data[: len(data) // 2]
-            yield f"data: {data}\n\n".encode()
-            await asyncio.sleep(0)
-        self._record(exchange, 200, usage=reply.stream_usage, charged=reply.charge)
-        yield b"data: [DONE]\n\n"
+            self._record(exchange, 200, reply.stream_usage, reply.charge)
+            yield b"data: [DONE]\n\n"
+        finally:
+            if not recorded:
+                self._record(exchange, 200, None, reply.charge, completed=False)
 
     def _record(
         self,
@@ -315,6 +321,28 @@ class AzureOpenAIApp:
                 finished_at=time.time(),
             )
         )
+
+
+def _new_exchange(request: Request, layout: str, operation: str) -> _Exchange:
+    request_id = str(uuid.uuid4())
+    return _Exchange(
+        request_id=request_id,
+        layout="openai" if layout == "openai" else "azure",
+        operation=operation,
+        path=request.url.path,
+        api_version=request.query_params.get("api-version"),
+        started_at=time.time(),
+        headers=_request_id_headers(request_id),
+    )
+
+
+def _request_id_headers(request_id: str) -> dict[str, str]:
+    # Azure sends both; they carry the same id here.
+    return {
+        "x-request-id": request_id,
+        "apim-request-id": request_id,
+        "x-ms-region": "Local",
+    }
 
 
 def _extra_headers(exchange: _Exchange) -> Mapping[str, str]:

@@ -55,6 +55,10 @@ class ToolCall:
             raise ValueError("ToolCall name must be a non-empty string")
         if not isinstance(self.arguments, (str, Mapping)):
             raise ValueError("ToolCall arguments must be a mapping or a string")
+        try:
+            self.arguments_json  # noqa: B018 - fail now, not mid-request
+        except (TypeError, ValueError):
+            raise ValueError("ToolCall arguments must be JSON-serialisable") from None
 
     @property
     def arguments_json(self) -> str:
@@ -114,6 +118,8 @@ class DeploymentConfig:
             ``max_tokens`` nor ``max_completion_tokens``.
         embedding_dimensions: Length of embedding vectors when the request does
             not ask for ``dimensions``.
+        stream_interval_seconds: Pause between the events of a stream, to
+            make time-to-first-chunk and slow streams observable.
     """
 
     tokens_per_minute: int = DEFAULT_TOKENS_PER_MINUTE
@@ -123,6 +129,7 @@ class DeploymentConfig:
     model: str | None = None
     default_max_tokens: int = DEFAULT_MAX_TOKENS
     embedding_dimensions: int = DEFAULT_EMBEDDING_DIMENSIONS
+    stream_interval_seconds: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("tokens_per_minute", "requests_per_minute"):
@@ -130,6 +137,9 @@ class DeploymentConfig:
         _require_positive_int("embedding_dimensions", self.embedding_dimensions)
         if not isinstance(self.default_max_tokens, int) or self.default_max_tokens < 0:
             raise ValueError("default_max_tokens must be a non-negative integer")
+        interval = self.stream_interval_seconds
+        if not isinstance(interval, (int, float)) or not 0 <= interval < math.inf:
+            raise ValueError("stream_interval_seconds must be a non-negative number")
         steps = tuple(self.script)
         if not all(isinstance(step, ScriptStep) for step in steps):
             raise ValueError("script must be a sequence of ScriptStep")

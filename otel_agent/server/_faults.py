@@ -24,8 +24,9 @@ class FaultKind(str, enum.Enum):
     """Answer 200 with a body that is not valid JSON (a broken chunk when
     streaming)."""
     STREAM_CUT = "stream_cut"
-    """Drop the connection after ``Fault.after_chunks`` chunks of a stream;
-    non-streaming requests are not affected."""
+    """Drop the connection after ``Fault.after_chunks`` SSE events of a stream
+    (before ``[DONE]`` if the stream is shorter); non-streaming requests are
+    not affected."""
     UNAUTHORIZED = "unauthorized"
     """Answer 401 as if the credential were wrong."""
     RATE_LIMITED = "rate_limited"
@@ -141,6 +142,15 @@ class FaultPlan:
     malformed_json: bool = False
     stream_cut_after: int | None = None
 
+    @property
+    def has_effect(self) -> bool:
+        """Whether a fault other than latency was chosen."""
+        return (
+            self.replacing is not None
+            or self.malformed_json
+            or self.stream_cut_after is not None
+        )
+
 
 class FaultBoard:
     """The faults in force; consulted once per request. Thread-safe."""
@@ -171,21 +181,12 @@ class FaultBoard:
         with self._lock:
             plan = FaultPlan()
             kept: list[Fault] = []
-            chosen = False
             for fault in self._faults:
-                used = False
-                if fault.deployment in (None, deployment):
-                    if fault.kind is FaultKind.LATENCY:
-                        plan = replace(
-                            plan, latency_seconds=plan.latency_seconds + fault.seconds
-                        )
-                        used = True
-                    elif not chosen and (
-                        fault.kind is not FaultKind.STREAM_CUT or stream
-                    ):
-                        plan = _apply(plan, fault)
-                        chosen = used = True
-                if not used or fault.count is None:
+                if not _fits(fault, deployment, stream, plan):
+                    kept.append(fault)
+                    continue
+                plan = _apply(plan, fault)
+                if fault.count is None:
                     kept.append(fault)
                 elif fault.count > 1:
                     kept.append(replace(fault, count=fault.count - 1))
@@ -193,7 +194,19 @@ class FaultBoard:
             return plan
 
 
+def _fits(fault: Fault, deployment: str, stream: bool, plan: FaultPlan) -> bool:
+    if fault.deployment not in (None, deployment):
+        return False
+    if fault.kind is FaultKind.LATENCY:
+        return True
+    if plan.has_effect:
+        return False
+    return fault.kind is not FaultKind.STREAM_CUT or stream
+
+
 def _apply(plan: FaultPlan, fault: Fault) -> FaultPlan:
+    if fault.kind is FaultKind.LATENCY:
+        return replace(plan, latency_seconds=plan.latency_seconds + fault.seconds)
     if fault.kind in _REPLACING:
         return replace(plan, replacing=fault)
     if fault.kind is FaultKind.MALFORMED_JSON:

@@ -143,8 +143,9 @@ class SlidingWindowBudget:
 
 
 def retry_after_header(seconds: float) -> str:
-    """Whole seconds for ``retry-after``, rounded up so a client never retries early."""
-    return str(max(1, math.ceil(seconds)))
+    """Whole seconds for ``retry-after``, rounded up so a client never retries
+    early (a real wait is never below 1; an injected 0 stays 0)."""
+    return str(max(0, math.ceil(seconds)))
 
 
 def format_duration(seconds: float) -> str:

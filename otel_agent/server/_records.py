@@ -23,15 +23,22 @@ class CallRecord:
             OpenAI layout); empty when the path named none.
         path: The URL path, without the query string.
         layout: ``"azure"`` or ``"openai"``.
-        operation: ``"chat"``, ``"embeddings"`` or ``"completions"``.
+        operation: ``"chat"``, ``"embeddings"`` or ``"completions"``; empty
+            for a path the server does not serve (answered 404).
         status: HTTP status sent.
         stream: Whether the answer was an SSE stream.
         usage: ``prompt_tokens``/``completion_tokens``/``total_tokens`` as sent
             (embeddings: ``prompt_tokens`` and ``total_tokens``), else None.
-        headers: Response headers sent, names in lower case.
+        headers: Response headers sent, names in lower case (besides
+            ``content-type``, ``content-length`` and ``date``). The
+            ``x-ratelimit-*`` ones are present whenever the deployment is
+            known, i.e. on every answer except 404s and a missing ``model``.
         charged_tokens: Tokens charged against the budget (0 if refused).
         fault: The injected fault kind that shaped the answer, if any.
-        completed: False when a stream was cut off before its end.
+        completed: False when a stream was cut off before its end (an
+            injected cut, or the client hung up).
+        started_at: Wall-clock time (``time.time()``) the request arrived.
+        finished_at: Wall-clock time the answer (or stream) was complete.
     """
 
     request_id: str

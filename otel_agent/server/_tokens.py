@@ -4,9 +4,10 @@ Counts approximate OpenAI's BPE tokenizers without their vocabulary files (which
 would need a download): a word is one token per started run of six letters,
 digits go in groups of up to three, every other non-space character is a token
 of its own. Chat prompts add a few tokens per message, as OpenAI's format does.
-English prose comes out near OpenAI's usual 1.3 tokens per word; code, other
-languages and unusual text differ more. The counts are real in the sense that
-matters for tests: longer text costs more, and the same text costs the same.
+On English prose and Python code the counts come out 5-35 % above
+``cl100k_base``; other languages and unusual text differ more. The counts are
+real in the sense that matters for tests: longer text costs more, and the same
+text costs the same.
 """
 
 from __future__ import annotations
@@ -52,8 +53,11 @@ def _count_message(message: Mapping[str, Any]) -> int:
     total += sum(count_text_tokens(text) for text in _content_texts(message))
     if message.get("name"):
         total += _TOKENS_PER_NAME + count_text_tokens(str(message["name"]))
-    for call in message.get("tool_calls") or ():
-        function = call.get("function", {}) if isinstance(call, Mapping) else {}
+    calls = message.get("tool_calls")
+    for call in calls if isinstance(calls, list) else ():
+        function = call.get("function") if isinstance(call, Mapping) else None
+        if not isinstance(function, Mapping):
+            continue
         total += count_tool_call_tokens(
             str(function.get("name", "")), str(function.get("arguments", ""))
         )

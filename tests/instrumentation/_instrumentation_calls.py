@@ -132,6 +132,21 @@ def _duration(text: str) -> float:
     return (int(minutes) * 60 if minutes else 0) + float(seconds.rstrip("s"))
 
 
+def response_model(server: LocalAzureServer, case: Case) -> str:
+    """The model the server named; see the README's Limitations for the exception.
+
+    ``atext_completion`` streams reach the caller through an async generator
+    that drops LiteLLM's record of the provider's model name; on ``openai/``
+    the chunks then carry only LiteLLM's own (the request's deployment).
+    """
+    async_text_stream = (
+        case.mode == "async" and case.operation == "text_completion" and case.stream
+    )
+    if async_text_stream and case.layout == "openai":
+        return case.deployment
+    return server.config.deployments[case.deployment].response_model(case.deployment)
+
+
 def rate_limit_attributes(record: CallRecord) -> dict[str, Any]:
     """The ``otel_agent.rate_limit.*`` values the server's headers carry."""
     headers = record.headers
@@ -171,9 +186,8 @@ def success_attributes(
 ) -> dict[str, Any]:
     """The whole attribute set of a successful call's span."""
     assert record.usage is not None, "the server sent no usage"
-    config = server.config.deployments[case.deployment]
     attributes = base_attributes(server, case)
-    attributes["gen_ai.response.model"] = config.response_model(case.deployment)
+    attributes["gen_ai.response.model"] = response_model(server, case)
     attributes["gen_ai.usage.input_tokens"] = record.usage["prompt_tokens"]
     if case.operation != "embeddings":
         attributes["gen_ai.response.id"] = outcome.response_id

@@ -19,6 +19,7 @@ from _instrumentation_calls import (
     call_kwargs,
     qualified_name,
     rate_limit_attributes,
+    response_model,
     run_call,
     success_attributes,
     without_timing,
@@ -62,15 +63,15 @@ STREAM_CASES = [
 FAILURES: list[tuple[str, Callable[[], Fault], Any, int, dict[str, Any]]] = [
     (
         "429",
-        lambda: Fault.rate_limited(1, retry_after=0.01),
+        lambda: Fault.rate_limited(None, retry_after=0.01),
         litellm.RateLimitError,
         429,
         {},
     ),
-    ("401", lambda: Fault.unauthorized(count=1), litellm.AuthenticationError, 401, {}),
+    ("401", lambda: Fault.unauthorized(), litellm.AuthenticationError, 401, {}),
     (
         "5xx",
-        lambda: Fault.server_error(500, count=1),
+        lambda: Fault.server_error(500),
         # LiteLLM maps Azure's 500 to APIError, OpenAI's to InternalServerError.
         (litellm.InternalServerError, litellm.APIError),
         500,
@@ -78,10 +79,10 @@ FAILURES: list[tuple[str, Callable[[], Fault], Any, int, dict[str, Any]]] = [
     ),
     (
         "timeout",
-        lambda: Fault.latency(2.0, count=1),
+        lambda: Fault.latency(1.0),
         litellm.Timeout,
         408,
-        {"timeout": 0.3},
+        {"timeout": 0.2},
     ),
 ]
 
@@ -130,7 +131,8 @@ async def test_call_failure_span_has_error_and_limits(
     fake_key: str,
 ) -> None:
     azure_server.inject(fault())
-    # num_retries reaches the openai SDK for chat; embeddings need max_retries.
+    # num_retries reaches the openai SDK for chat; LiteLLM's openai/ embeddings
+    # ignore both and keep the SDK's two retries, so every attempt fails.
     kwargs = call_kwargs(
         azure_server, case, fake_key, num_retries=0, max_retries=0, **extra
     )
@@ -140,20 +142,22 @@ async def test_call_failure_span_has_error_and_limits(
     assert isinstance(outcome.exception, exception_type)
     (span,) = spans.llm_spans()
     assert span.status_code == ERROR
+    attempts = len(span.events)
     expected = base_attributes(azure_server, case)
     expected["error.type"] = qualified_name(outcome.exception)
     expected["http.response.status_code"] = status
-    expected["otel_agent.request.attempts"] = 1
+    expected["otel_agent.request.attempts"] = attempts
     if name != "timeout":
-        (record,) = azure_server.calls
-        expected.update(rate_limit_attributes(record))
+        records = azure_server.calls
+        assert len(records) == attempts
+        expected.update(rate_limit_attributes(records[-1]))
     assert span.attributes == expected
-    (event,) = span.events
-    assert event.attributes["otel_agent.request.attempt.number"] == 1
-    if name == "timeout":
-        assert event.attributes["error.type"].endswith("Timeout")
-    else:
-        assert event.attributes["http.response.status_code"] == status
+    for number, event in enumerate(span.events, start=1):
+        assert event.attributes["otel_agent.request.attempt.number"] == number
+        if name == "timeout":
+            assert event.attributes["error.type"].endswith("Timeout")
+        else:
+            assert event.attributes["http.response.status_code"] == status
 
 
 @pytest.mark.parametrize("case", FAILURE_CASES, ids=_ids(FAILURE_CASES))
@@ -207,10 +211,9 @@ async def test_stream_cut_midway_ends_span_with_error(
     expected.update(rate_limit_attributes(record))
     expected["error.type"] = qualified_name(outcome.exception)
     expected["otel_agent.request.attempts"] = 1
-    config = azure_server.config.deployments[case.deployment]
     if outcome.chunks:
         expected["gen_ai.response.id"] = outcome.response_id
-        expected["gen_ai.response.model"] = config.response_model(case.deployment)
+        expected["gen_ai.response.model"] = response_model(azure_server, case)
     status = getattr(outcome.exception, "status_code", None)
     if status is not None:
         expected["http.response.status_code"] = status

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 
 import pytest
 import re2
@@ -22,6 +23,7 @@ from otel_agent.redaction import (
     Redactor,
     redact,
 )
+from otel_agent.redaction._config import _config_from_values
 
 _PLACEHOLDER = re.compile(r"\{(M:)?([a-z0-9_]+)\}")
 
@@ -181,6 +183,16 @@ REDACTED = [
         "&X-Amz-Signature={M:url_query_secret}",
     ),
     (
+        "header_list_in_repr",
+        "{'authorization': ['Bearer abc'], 'api-key': ('{hex32}',)}",
+        "{'authorization': ['{M:sensitive_key}'], 'api-key': ('{M:sensitive_key}',)}",
+    ),
+    (
+        "secret_before_earlier_marker",
+        "password: {password} [REDACTED:jwt]",
+        "password: {M:sensitive_key} [REDACTED:jwt]",
+    ),
+    (
         "yaml_client_secret",
         "client_id: app-1\nclient_secret: {password}\n",
         "client_id: app-1\nclient_secret: {M:sensitive_key}\n",
@@ -196,7 +208,7 @@ KEPT = [
     ("bearer_in_prose", "The bearer token expired; the bearer of bad news"),
     ("model_name", "model: gpt-4o-2024-08-06 deployment gpt-4o"),
     ("azure_url_no_secret", "https://res.openai.azure.com/chat?api-version=2024-10-21"),
-    ("word_containing_sk", "task-abcdefghijklmnopqrstuvwxyz0123456789"),
+    ("word_containing_sk", "task-{hex32}"),
     ("eyj_without_dots", "eyJhbGciOiJSUzI1NiJ9 is only a header"),
     ("token_key_not_sensitive", '{"token": "next-page", "tokens": 12}'),
     ("session_prose", "{prose}"),
@@ -302,25 +314,70 @@ def test_redact_deeply_nested_value_replaced_at_depth_limit(redactor: Redactor) 
     assert result.counts == {"depth_limit": 1}
 
 
-def test_redact_adversarial_megabyte_completes(redactor: Redactor) -> None:
-    # Inputs on which backtracking engines go quadratic; RE2 is linear. The
-    # cost is measured in benchmarks/, here only correctness is checked.
-    chunks = [
-        "eyJ-" * 65_536,
-        "eyJ" + "A" * 262_144 + "." + "B" * 262_144,
-        "'api_key': '" + "x" * 262_144,
-        '"authorization": "' + "Bearer " * 30_000,
-        "sk-" + "a" * 262_144,
-    ]
+_MEGABYTE = 1 << 20
+# Inputs on which backtracking engines go quadratic; RE2 is linear. The cost is
+# measured in benchmarks/, here only the result is checked.
+ADVERSARIAL = [
+    ("repeated_eyj", lambda: "eyJ-" * (_MEGABYTE // 4), {}),
+    (
+        "base64_runs_one_dot",
+        lambda: "eyJ" + "A" * (_MEGABYTE // 2) + "." + "B" * (_MEGABYTE // 2),
+        {},
+    ),
+    (
+        "unterminated_quote",
+        lambda: "'api_key': '" + "x" * _MEGABYTE,
+        {"sensitive_key": 1},
+    ),
+    (
+        "repeated_scheme",
+        lambda: '"authorization": "' + "Bearer " * (_MEGABYTE // 7),
+        {"sensitive_key": 1},
+    ),
+    ("endless_key", lambda: "sk-" + "a" * _MEGABYTE, {"openai_api_key": 1}),
+    (
+        "pem_without_end",
+        lambda: "-----BEGIN PRIVATE" + " KEY-----" + "QUJD " * (_MEGABYTE // 5),
+        {"private_key": 1},
+    ),
+    (
+        "repeated_query_key",
+        lambda: "https://h/?" + "key=" * (_MEGABYTE // 4),
+        {"url_query_secret": 1},
+    ),
+]
 
-    for chunk in chunks:
-        result = redactor.redact_text(chunk)
-        assert isinstance(result.value, str)
+
+@pytest.mark.parametrize(
+    ("build", "counts"), [pytest.param(b, c, id=i) for i, b, c in ADVERSARIAL]
+)
+def test_redact_adversarial_megabyte_handled(
+    redactor: Redactor, build: Callable[[], str], counts: dict[str, int]
+) -> None:
+    text = build()
+
+    result = redactor.redact_text(text)
+
+    assert result.counts == counts
+    assert (result.value == text) == (not counts)
 
 
+@pytest.mark.usefixtures("clean_redaction_env")
 def test_redact_function_uses_default_rules(credentials: dict[str, str]) -> None:
     assert redact({"api_key": credentials["hex32"]}) == {
         "api_key": "[REDACTED:sensitive_key]"
+    }
+
+
+def test_redact_function_reads_extra_rules_from_env(
+    clean_redaction_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_AGENT_REDACT_EXTRA_PATTERNS", "ticket=TKT-[0-9]{6}")
+    monkeypatch.setenv("OTEL_AGENT_REDACT_SAFE_KEYS", "password")
+
+    assert redact({"note": "TKT-123456", "password": "kept"}) == {
+        "note": "[REDACTED:ticket]",
+        "password": "kept",
     }
 
 
@@ -355,12 +412,14 @@ def test_redactor_extra_config_applies(credentials: dict[str, str]) -> None:
         "x_internal_auth": "abc",
         "note": "see TKT-123456",
         "api_key": "kept-by-config",
+        "dump": "X-Internal-Auth: abc\napi_key: kept",
     }
 
     assert redactor.redact(value).value == {
         "x_internal_auth": "[REDACTED:sensitive_key]",
         "note": "see [REDACTED:ticket]",
         "api_key": "kept-by-config",
+        "dump": "X-Internal-Auth: [REDACTED:sensitive_key]\napi_key: kept",
     }
 
 
@@ -387,6 +446,7 @@ def test_redaction_config_from_env_skips_invalid_pattern_with_one_warning(
         "OTEL_AGENT_REDACT_EXTRA_PATTERNS": "ticket=TKT-[0-9]{6};broken=(x",
         "OTEL_AGENT_REDACT_SAFE_KEYS": "my.safe.key",
     }
+    _config_from_values.cache_clear()  # the warning is given once per process
     with caplog.at_level(logging.WARNING):
         config = RedactionConfig.from_env(environ)
 

@@ -88,15 +88,12 @@ def test_stream_cut_fault_drops_connection_midway(
     azure_server.inject(Fault.stream_cut(after_chunks=3, count=1))
     received: list[bytes] = []
 
-    with pytest.raises(httpx.RemoteProtocolError):  # noqa: PT012
-        with httpx.stream(
-            "POST",
-            azure_url(azure_server),
-            headers=AUTH,
-            json={"messages": [{"role": "user", "content": "hi"}], "stream": True},
-        ) as response:
-            for line in response.iter_lines():
-                received.append(line)
+    request = {"messages": [{"role": "user", "content": "hi"}], "stream": True}
+    with (
+        pytest.raises(httpx.RemoteProtocolError),
+        httpx.stream("POST", azure_url(azure_server), headers=AUTH, json=request) as r,
+    ):
+        received.extend(r.iter_lines())
 
     events = [line for line in received if line.startswith("data: ")]
     assert len(events) == 3
@@ -178,3 +175,15 @@ def test_first_injected_fault_wins_and_others_wait(
 def test_invalid_fault_raises_value_error(build) -> None:
     with pytest.raises(ValueError):
         build()
+
+
+def test_latency_combines_with_another_fault(azure_server: LocalAzureServer) -> None:
+    azure_server.inject(Fault.latency(0.2, count=1))
+    azure_server.inject(Fault.server_error(503, count=1))
+
+    started = time.monotonic()
+    response = post_chat(azure_server)
+
+    assert time.monotonic() - started >= 0.2
+    assert response.status_code == 503
+    assert post_chat(azure_server).status_code == 200

@@ -173,9 +173,12 @@ def test_bad_request_gets_azure_error_json(
 ) -> None:
     response = httpx.post(azure_server.base_url + path, json=body, headers=AUTH)
 
-    assert response.status_code == status
+    (record,) = azure_server.calls
+    assert response.status_code == status == record.status
     assert response.json()["error"]["code"] == code
     assert isinstance(response.json()["error"]["message"], str)
+    assert response.headers["x-request-id"] == record.request_id
+    assert response.headers["apim-request-id"] == record.request_id
 
 
 def test_request_body_not_json_is_400(azure_server: LocalAzureServer) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
@@ -135,3 +136,24 @@ def test_stream_text_completion_with_usage(azure_server: LocalAzureServer) -> No
     assert events[-1]["usage"] == azure_server.calls[0].usage
     text = "".join(event["choices"][0]["text"] for event in events[:-1])
     assert text.startswith("Reply 1 from deployment")
+
+
+def test_stream_interval_spaces_events_and_hangup_is_recorded(
+    make_azure_server,
+) -> None:
+    server = make_azure_server(generous_config(stream_interval_seconds=0.2))
+
+    with httpx.stream(
+        "POST",
+        azure_url(server),
+        headers=AUTH,
+        json={"messages": [{"role": "user", "content": "hi"}], "stream": True},
+    ) as response:
+        first = next(response.iter_lines())
+    deadline = time.monotonic() + 5
+    while not server.calls and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    assert first.startswith("data: ")
+    (record,) = server.calls
+    assert (record.stream, record.completed, record.usage) == (True, False, None)

@@ -1,5 +1,5 @@
-"""Fixtures for the SDK set-up tests: a clean environment, and running a script
-under ``opentelemetry-instrument`` in a subprocess (the only way to get a fresh
+"""Fixtures for the SDK set-up tests: running a script in a subprocess, under
+``opentelemetry-instrument`` or plain Python (the only way to get a fresh
 global tracer and logger provider per test)."""
 
 from __future__ import annotations
@@ -34,12 +34,24 @@ def run_instrumented(tmp_path: Path) -> Callable[..., subprocess.CompletedProces
     """``run_instrumented(source, **env)``: run *source* as a script under
     ``opentelemetry-instrument`` with cwd *tmp_path*; returns the process."""
 
+    return _runner(tmp_path, [str(_BIN / "opentelemetry-instrument"), sys.executable])
+
+
+@pytest.fixture
+def run_python(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``run_python(source, **env)``: like ``run_instrumented``, plain Python."""
+    return _runner(tmp_path, [sys.executable])
+
+
+def _runner(
+    cwd: Path, launcher: list[str]
+) -> Callable[..., subprocess.CompletedProcess[str]]:
     def run(source: str, **env: str) -> subprocess.CompletedProcess[str]:
-        script = tmp_path / "app.py"
+        script = cwd / "app.py"
         script.write_text(textwrap.dedent(source))
         return subprocess.run(
-            [str(_BIN / "opentelemetry-instrument"), sys.executable, str(script)],
-            cwd=tmp_path,
+            [*launcher, str(script)],
+            cwd=cwd,
             env=_child_environment(env),
             capture_output=True,
             text=True,
@@ -48,11 +60,3 @@ def run_instrumented(tmp_path: Path) -> Callable[..., subprocess.CompletedProces
         )
 
     return run
-
-
-@pytest.fixture
-def clean_otel_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No ``OTEL_*`` variable set; monkeypatch restores them afterwards."""
-    for name in list(os.environ):
-        if name.startswith("OTEL_"):
-            monkeypatch.delenv(name)

@@ -1,0 +1,93 @@
+"""``otel-agent demo`` end to end, as a user runs it: a subprocess, from an
+unrelated working directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+JWT_SHAPE = re.compile(r"eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,}")
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """Run the demo once for the module; return its output and directory."""
+    cwd = tmp_path_factory.mktemp("anywhere")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "otel-agent"), "demo", "--dir", "run"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=150,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout, cwd / "run"
+
+
+def _table_rows(output: str, title: str) -> list[dict[str, str]]:
+    """Parse the rich table titled *title* back into dicts of cell text."""
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == title)
+    header = next(line for line in lines[start:] if line.startswith("┃"))
+    names = [cell.strip() for cell in header.strip("┃").split("┃")]
+    rows = []
+    for line in lines[lines.index(header) + 2 :]:
+        if not line.startswith("│"):
+            break
+        cells = [cell.strip() for cell in line.strip("│").split("│")]
+        rows.append(dict(zip(names, cells, strict=True)))
+    return rows
+
+
+def _number(cell: str) -> int:
+    return int(cell.replace(",", ""))
+
+
+def test_demo_table_tokens_equal_server_usage(demo_run: tuple[str, Path]) -> None:
+    output, run_dir = demo_run
+    served = json.loads((run_dir / "server-calls.json").read_text())
+    rows = _table_rows(output, "LLM calls")
+
+    sent = [
+        (c["usage"]["prompt_tokens"], c["usage"]["completion_tokens"])
+        for c in served
+        if c["status"] == 200
+    ]
+    shown = [(_number(r["input_tokens"]), _number(r["output_tokens"])) for r in rows]
+    assert shown == sent
+    assert [_number(r["remaining_tokens"]) for r in rows] == [
+        int(c["remaining_tokens"]) for c in served if c["status"] == 200
+    ]
+    assert "Token counts match the server's usage." in output
+
+
+def test_demo_hits_a_rate_limit_and_still_answers(demo_run: tuple[str, Path]) -> None:
+    output, run_dir = demo_run
+    served = json.loads((run_dir / "server-calls.json").read_text())
+    rows = _table_rows(output, "LLM calls")
+
+    rejected = sum(c["status"] == 429 for c in served)
+    assert rejected >= 1
+    assert sum(_number(r["rate_limited"]) for r in rows) == rejected
+    assert "Answer: Your parcel NW-448120 is out for delivery today" in output
+    assert "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317" in output
+
+
+def test_demo_leaves_no_token_in_any_file(demo_run: tuple[str, Path]) -> None:
+    _, run_dir = demo_run
+    app_log = (run_dir / "logs" / "app.log").read_text()
+
+    assert "LiteLLM params: {" in app_log
+    assert "'azure_ad_token': '[REDACTED:" in app_log
+    for path in sorted(run_dir.rglob("*")):
+        if path.is_file():
+            assert not JWT_SHAPE.search(path.read_text()), path
