@@ -19,11 +19,12 @@ import argparse
 import datetime
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
 from _machine import describe_machine, describe_other_load
-from _report import Section, markdown_table
+from _report import Section, TargetCheck, markdown_table
 
 _HERE = Path(__file__).resolve().parent
 _COMMAND = "bash benchmarks/run.sh"
@@ -42,6 +43,21 @@ def _suites() -> dict[str, Callable[[bool], Section]]:
         "export": bench_export.run,
         "memory": bench_memory.run,
     }
+
+
+def _run_suite(name: str, suite: Callable[[bool], Section], quick: bool) -> Section:
+    """Run one suite; a suite that fails becomes a section saying so."""
+    try:
+        return suite(quick)
+    except Exception as error:  # noqa: BLE001 - report it, run the other suites
+        traceback.print_exc()
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else ""
+        return Section(
+            title=f"{name}: failed",
+            method=f"The {name} suite failed in this run: "
+            f"{type(error).__name__}: {reason}",
+            checks=[TargetCheck(f"{name} suite", "failed", None)],
+        )
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -115,7 +131,7 @@ def main(argv: list[str]) -> int:
         load.append(f"before {name}: {describe_other_load()}")
         print(f"Running {name} benchmarks...", file=sys.stderr, flush=True)
         suite_start = time.monotonic()
-        sections.append(suites[name](options.quick))
+        sections.append(_run_suite(name, suites[name], options.quick))
         print(
             f"  {name} took {time.monotonic() - suite_start:.0f} s",
             file=sys.stderr,

@@ -181,7 +181,7 @@ class CallRecord:
             attributes[gen_ai.GEN_AI_RESPONSE_MODEL] = provider_model
         attributes.update(self._server_fallback(stream))
         usage = accumulator.usage
-        if usage is None and exception is None:
+        if usage is None and exception is None and not abandoned:
             usage = _estimated_usage(stream)
             if usage is not None:
                 attributes.update(usage.attributes())

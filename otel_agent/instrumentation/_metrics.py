@@ -20,9 +20,9 @@ from otel_agent.attributes import (
     METRIC_RATE_LIMIT_REMAINING_REQUESTS,
     METRIC_RATE_LIMIT_REMAINING_TOKENS,
     METRIC_RATE_LIMIT_RESPONSES,
-    USAGE_ESTIMATED,
     RATE_LIMIT_REMAINING_REQUESTS,
     RATE_LIMIT_REMAINING_TOKENS,
+    USAGE_ESTIMATED,
 )
 from otel_agent.instrumentation._response_attributes import Usage
 

@@ -77,7 +77,9 @@ def call_kwargs(
             api_version=AZURE_API_VERSION,
         )
     else:
-        kwargs.update(model=f"openai/{case.deployment}", api_base=server.openai_base_url)
+        kwargs.update(
+            model=f"openai/{case.deployment}", api_base=server.openai_base_url
+        )
     if case.operation == "chat":
         kwargs["messages"] = [{"role": "user", "content": PROMPT}]
     elif case.operation == "text_completion":

@@ -224,7 +224,9 @@ def instrumentor(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[LiteLLMInstrumentor]:
     """The instrumentor, bound to the in-memory SDK; content capture off."""
-    monkeypatch.delenv(OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT, raising=False)
+    monkeypatch.delenv(
+        OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT, raising=False
+    )
     instrumentor = LiteLLMInstrumentor()
     instrumentor.instrument(
         tracer_provider=tracer_provider, meter_provider=meter_provider

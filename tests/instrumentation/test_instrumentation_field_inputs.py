@@ -60,7 +60,12 @@ async def test_stream_with_include_usage_span_has_usage_of_final_chunk(
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 async def test_stream_without_include_usage_marks_litellm_estimate(
-    mode: str, instrumentor: Any, azure_server: Any, spans: Any, metrics: Any, fake_key: str
+    mode: str,
+    instrumentor: Any,
+    azure_server: Any,
+    spans: Any,
+    metrics: Any,
+    fake_key: str,
 ) -> None:
     """Input 2: the provider sent no usage; LiteLLM's count is marked estimated."""
     case = Case(mode, "chat", "azure", stream=True)
@@ -230,7 +235,9 @@ async def test_embedding_span_has_input_tokens_and_chat_rate_limit_keys(
     embeddings = Case("sync", "embeddings", "azure")
     chat = Case("sync", "chat", "azure")
 
-    await run_call(embeddings, call_kwargs(azure_server, embeddings, fake_key, input=text))
+    await run_call(
+        embeddings, call_kwargs(azure_server, embeddings, fake_key, input=text)
+    )
     await run_call(chat, call_kwargs(azure_server, chat, fake_key))
 
     embedding_record, _ = azure_server.calls

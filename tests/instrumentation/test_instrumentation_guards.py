@@ -118,10 +118,14 @@ async def test_broken_step_stream_delivers_every_chunk(
     outcome = await run_call(case, call_kwargs(scripted_server, case, fake_key))
 
     assert outcome.exception is None
-    text = "".join(c.choices[0].delta.content or "" for c in outcome.chunks if c.choices)
+    text = "".join(
+        c.choices[0].delta.content or "" for c in outcome.chunks if c.choices
+    )
     assert text == REPLY
     (record,) = scripted_server.calls
-    assert outcome.chunks[-1].usage.completion_tokens == record.usage["completion_tokens"]
+    assert (
+        outcome.chunks[-1].usage.completion_tokens == record.usage["completion_tokens"]
+    )
 
 
 @pytest.mark.parametrize("mode", MODES)

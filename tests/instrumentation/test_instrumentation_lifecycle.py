@@ -35,7 +35,9 @@ async def test_instrument_twice_one_span_per_call(
     spans: Any,
     fake_key: str,
 ) -> None:
-    instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+    instrumentor.instrument(
+        tracer_provider=tracer_provider, meter_provider=meter_provider
+    )
     case = Case("sync", "chat", "azure")
 
     await run_call(case, call_kwargs(azure_server, case, fake_key))

@@ -107,9 +107,9 @@ async def test_call_success_span_matches_server(
         azure_server, case, outcome, record
     )
     assert ("gen_ai.response.time_to_first_chunk" in span.attributes) == case.stream
-    assert [(e.name, e.attributes["http.response.status_code"]) for e in span.events] == [
-        ("otel_agent.request.attempt", 200)
-    ]
+    assert [
+        (e.name, e.attributes["http.response.status_code"]) for e in span.events
+    ] == [("otel_agent.request.attempt", 200)]
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 import pytest
+from _fakes import fake_api_key
 from _instrumentation_calls import Case, call_kwargs, run_call
 from _local_azure import CHAT_DEPLOYMENT
 
@@ -31,14 +32,13 @@ async def test_metrics_success_and_429_recorded_per_semconv(
     fake_key: str,
 ) -> None:
     case = Case("sync", "chat", "azure")
-    await run_call(case, call_kwargs(azure_server, case, fake_key))
+    await run_call(case, call_kwargs(azure_server, case, fake_api_key()))
     azure_server.inject(Fault.rate_limited(1, retry_after=0.01))
-    await run_call(case, call_kwargs(azure_server, case, fake_key, num_retries=1))
+    await run_call(case, call_kwargs(azure_server, case, fake_api_key(), num_retries=1))
     azure_server.inject(Fault.rate_limited(1, retry_after=0.01))
-    await run_call(case, call_kwargs(azure_server, case, fake_key, num_retries=0))
+    await run_call(case, call_kwargs(azure_server, case, fake_api_key(), num_retries=0))
 
     points = metrics.points()
-    print([(c.status, c.fault) for c in azure_server.calls])
     ok_first, refused_retry, ok_retry, refused_final = azure_server.calls
     deployment = {**DEPLOYMENT_ATTRIBUTES, "server.port": azure_server.port}
     common = {
@@ -81,12 +81,16 @@ async def test_rate_limited_call_logs_one_warning_line(
 ) -> None:
     case = Case("sync", "chat", "azure")
     azure_server.inject(Fault.rate_limited(1, retry_after=0.01))
-    await run_call(case, call_kwargs(azure_server, case, fake_key, num_retries=1))
+    await run_call(case, call_kwargs(azure_server, case, fake_api_key(), num_retries=1))
     azure_server.inject(Fault.rate_limited(1, retry_after=7.0))
 
+    # LiteLLM caches SDK clients without their retry count: a fresh key gets a
+    # fresh client, so num_retries=0 holds.
     with caplog.at_level(logging.WARNING, logger="otel_agent.rate_limit"):
         caplog.clear()
-        await run_call(case, call_kwargs(azure_server, case, fake_key, num_retries=0))
+        await run_call(
+            case, call_kwargs(azure_server, case, fake_api_key(), num_retries=0)
+        )
 
     (record,) = [r for r in caplog.records if r.name == "otel_agent.rate_limit"]
     headers = azure_server.calls[-1].headers
@@ -127,7 +131,9 @@ def capturing_instrumentor(
     """The instrumentor re-bound with content capture switched on."""
     instrumentor.uninstrument()
     monkeypatch.setenv(OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT, "true")
-    instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+    instrumentor.instrument(
+        tracer_provider=tracer_provider, meter_provider=meter_provider
+    )
     return instrumentor
 
 
@@ -150,7 +156,9 @@ async def test_content_captured_only_when_switched_on(
     ]
     outputs = json.loads(span.attributes["gen_ai.output.messages"])
     if stream:
-        text = "".join(c.choices[0].delta.content or "" for c in outcome.chunks if c.choices)
+        text = "".join(
+            c.choices[0].delta.content or "" for c in outcome.chunks if c.choices
+        )
     else:
         text = outcome.response.choices[0].message.content
     assert outputs == [
