@@ -153,8 +153,11 @@ class OtelAgentConfigurator(_OTelSDKConfigurator):
 
         super()._configure(**kwargs)
 
-        _protect.protect_providers()
-        _logging.install_logging_bridge(export=_log_export_configured())
+        try:
+            _protect.protect_providers()
+            _logging.install_logging_bridge(export=_log_export_configured())
+        except Exception:  # noqa: BLE001 - never break the host application
+            _logger.debug("otel-agent logging bridge setup failed", exc_info=True)
 
 
 def protect_configured_pipeline() -> None:

@@ -41,7 +41,7 @@ API_VERSION: Final = "2024-10-21"
 TOKENS_PER_MINUTE: Final = 10_000
 REQUESTS_PER_MINUTE: Final = 60
 # Azure's window is 60 s; the demo's is short so that a 429 clears in seconds.
-WINDOW_SECONDS: Final = 4.0
+WINDOW_SECONDS: Final = 6.0
 AGENT_TIMEOUT_SECONDS: Final = 110.0
 SERVER_CALLS_FILE: Final = "server-calls.json"
 AGENT_OUTPUT_FILE: Final = "agent-output.txt"

@@ -27,6 +27,10 @@ from otel_agent.instrumentation._litellm_callbacks import (
     disable_litellm_otel,
     restore_litellm_otel,
 )
+from otel_agent.instrumentation._smolagents import (
+    instrument_smolagents,
+    uninstrument_smolagents,
+)
 from otel_agent.instrumentation._wrappers import AsyncCallWrapper, SyncCallWrapper
 from otel_agent.instrumentation.package import _instruments
 from otel_agent.version import __version__
@@ -62,7 +66,8 @@ class LiteLLMInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     CLIENT span named ``"{gen_ai.operation.name} {gen_ai.request.model}"`` with
     GenAI semantic-convention attributes, ``otel_agent.rate_limit.*`` headroom
     and one ``otel_agent.request.attempt`` event per HTTP attempt; see the
-    README for the full list.
+    README for the full list. With smolagents in use, each agent run becomes an
+    ``invoke_agent`` span, parent of the run's LLM spans.
 
     ``instrument()`` and ``uninstrument()`` are idempotent (``BaseInstrumentor``
     ignores repeated calls). Configuration (tracer, meter, content capture) is
@@ -79,8 +84,9 @@ class LiteLLMInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     def _instrument(self, **kwargs: Any) -> None:
         import litellm
 
+        tracer = get_tracer(__name__, __version__, kwargs.get("tracer_provider"))
         telemetry = Telemetry.create(
-            tracer=get_tracer(__name__, __version__, kwargs.get("tracer_provider")),
+            tracer=tracer,
             meter=get_meter(__name__, __version__, kwargs.get("meter_provider")),
             capture_content=content_capture_enabled(),
             known_providers=frozenset(
@@ -94,6 +100,7 @@ class LiteLLMInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             wrapt.wrap_function_wrapper(litellm, async_name, async_wrapper)
         for module, name, wrapper in _OPENAI_HOOKS:
             _wrap_optional(module, name, wrapper)
+        instrument_smolagents(tracer)
         disable_litellm_otel()
 
     def _uninstrument(self, **kwargs: Any) -> None:
@@ -104,6 +111,7 @@ class LiteLLMInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             unwrap(litellm, async_name)
         for module, name, _ in _OPENAI_HOOKS:
             _unwrap_optional(module, name)
+        uninstrument_smolagents()
         restore_litellm_otel()
 
 

@@ -10,12 +10,13 @@ import litellm
 import pytest
 import wrapt
 from _instrumentation_calls import Case, call_kwargs, run_call
-from _local_azure import AZURE_API_VERSION, CHAT_DEPLOYMENT
+from _local_azure import AZURE_API_VERSION, CHAT_DEPLOYMENT, generous_config
 from opentelemetry.instrumentation.utils import suppress_instrumentation
-from smolagents import LiteLLMModel
+from smolagents import LiteLLMModel, MultiStepAgent, ToolCallingAgent, tool
 from smolagents.models import ChatMessage, MessageRole
 
 from otel_agent.instrumentation import LiteLLMInstrumentor
+from otel_agent.server import ScriptStep, ToolCall
 
 LITELLM_FUNCTIONS = [
     "completion",
@@ -52,6 +53,7 @@ async def test_uninstrument_restores_functions_and_stops_spans(
         isinstance(getattr(litellm, name), wrapt.FunctionWrapper)
         for name in LITELLM_FUNCTIONS
     )
+    assert isinstance(vars(MultiStepAgent)["run"], wrapt.FunctionWrapper)
 
     instrumentor.uninstrument()
     instrumentor.uninstrument()
@@ -63,6 +65,7 @@ async def test_uninstrument_restores_functions_and_stops_spans(
         isinstance(getattr(litellm, name), wrapt.FunctionWrapper)
         for name in LITELLM_FUNCTIONS
     )
+    assert not isinstance(vars(MultiStepAgent)["run"], wrapt.FunctionWrapper)
     assert spans.spans() == []
 
 
@@ -179,3 +182,71 @@ def test_smolagents_litellm_model_calls_traced(
         == record.usage["completion_tokens"]
     )
     assert span.attributes.get("gen_ai.request.stream", False) is streaming
+
+
+async def test_completion_with_acompletion_flag_traced_as_async(
+    instrumentor: LiteLLMInstrumentor, azure_server: Any, spans: Any, fake_key: str
+) -> None:
+    case = Case("sync", "chat", "azure")
+
+    pending = litellm.completion(
+        **call_kwargs(azure_server, case, fake_key), acompletion=True
+    )
+    assert spans.spans() == []
+    response = await pending
+
+    (record,) = azure_server.calls
+    (span,) = spans.spans()
+    assert span.attributes["gen_ai.response.id"] == response.id
+    assert span.attributes["gen_ai.usage.input_tokens"] == record.usage["prompt_tokens"]
+
+
+def test_smolagents_agent_run_one_trace_llm_spans_under_agent(
+    instrumentor: LiteLLMInstrumentor, make_azure_server: Any, spans: Any, fake_key: str
+) -> None:
+    server = make_azure_server(
+        generous_config(
+            script=[
+                ScriptStep(tool_calls=[ToolCall("lookup", {"order_id": "NW-1"})]),
+                ScriptStep(tool_calls=[ToolCall("final_answer", {"answer": "Out"})]),
+            ]
+        )
+    )
+
+    @tool
+    def lookup(order_id: str) -> str:
+        """Look up an order.
+
+        Args:
+            order_id: The order number.
+        """
+        return "out for delivery"
+
+    agent = ToolCallingAgent(
+        tools=[lookup],
+        model=LiteLLMModel(
+            model_id=f"azure/{CHAT_DEPLOYMENT}",
+            api_base=server.base_url,
+            api_key=fake_key,
+            api_version=AZURE_API_VERSION,
+        ),
+        max_steps=3,
+        verbosity_level=0,
+        name="harbor",
+    )
+
+    answer = agent.run("Where is NW-1?")
+
+    assert answer == "Out"
+    agent_span, *llm_spans = spans.spans()
+    assert agent_span.name == "invoke_agent harbor"
+    assert agent_span.attributes == {
+        "gen_ai.operation.name": "invoke_agent",
+        "gen_ai.agent.name": "harbor",
+    }
+    assert len(llm_spans) == len(server.calls) == 2
+    assert {s.trace_id for s in spans.spans()} == {agent_span.trace_id}
+    assert [s.parent_span_id for s in llm_spans] == [agent_span.span_id] * 2
+    assert [s.attributes["gen_ai.usage.input_tokens"] for s in llm_spans] == [
+        record.usage["prompt_tokens"] for record in server.calls
+    ]

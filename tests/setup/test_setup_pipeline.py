@@ -204,3 +204,23 @@ def test_protect_providers_processor_added_afterwards_is_wrapped(
         span.set_attribute("api_key", token)
 
     assert late_output.getvalue() and token not in late_output.getvalue()
+
+
+def test_instrumented_app_output_dir_unusable_warns_once_and_runs(
+    run_instrumented: Callable[..., Any], tmp_path: Path
+) -> None:
+    (tmp_path / "blocker").write_text("a file where a directory should be")
+    app = """
+        import logging
+        logging.getLogger("harbor").warning("application warning")
+        print("application ran")
+    """
+
+    result = run_instrumented(app, OTEL_AGENT_OUTPUT_DIR="blocker/telemetry")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["application ran"]
+    assert result.stderr.splitlines() == [
+        "Cannot write to the telemetry output directory; export off",
+        "application warning",
+    ]

@@ -1,0 +1,199 @@
+"""Issue 4's end-to-end case: the example agent under ``opentelemetry-instrument``
+with LiteLLM debug logging and HTTP header capture on, exporting over OTLP/HTTP
+to a receiver on loopback, and through the embedded OTLP JSON files. The bytes
+that leave the process hold no planted credential; token counts and rate-limit
+numbers arrive intact."""
+
+from __future__ import annotations
+
+import gzip
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from _fakes import fake_jwt
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+)
+
+from otel_agent.cli._demo import (
+    API_VERSION,
+    DEPLOYMENT,
+    demo_server_config,
+    find_example_agent,
+)
+from otel_agent.server import LocalAzureServer
+
+_BIN = Path(sys.executable).parent
+
+
+class _Receiver(http.server.ThreadingHTTPServer):
+    """Collects the bodies of OTLP/HTTP export requests, by path."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _ReceiverHandler)
+        self.bodies: dict[str, list[bytes]] = {}
+        self.lock = threading.Lock()
+
+
+class _ReceiverHandler(http.server.BaseHTTPRequestHandler):
+    server: _Receiver
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        if self.headers.get("content-encoding") == "gzip":
+            body = gzip.decompress(body)
+        with self.server.lock:
+            self.server.bodies.setdefault(self.path, []).append(body)
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[_Receiver]:
+    server = _Receiver()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def azure_server() -> Iterator[LocalAzureServer]:
+    with LocalAzureServer(demo_server_config()) as server:
+        yield server
+
+
+@pytest.fixture
+def token() -> str:
+    return fake_jwt()
+
+
+def _run_agent(
+    server: LocalAzureServer, cwd: Path, token: str, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env.update(
+        AZURE_API_BASE=server.base_url,
+        AZURE_API_VERSION=API_VERSION,
+        AZURE_AD_TOKEN=token,
+        AZURE_DEPLOYMENT=DEPLOYMENT,
+        LITELLM_LOCAL_MODEL_COST_MAP="True",
+        LITELLM_LOG="DEBUG",
+        OTEL_AGENT_LIBRARY_DEBUG="true",
+        OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_REQUEST="authorization,api-key",
+        OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_RESPONSE=".*",
+        **extra,
+    )
+    return subprocess.run(
+        [
+            str(_BIN / "opentelemetry-instrument"),
+            sys.executable,
+            str(find_example_agent()),
+        ],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _planted(token: str) -> list[str]:
+    header, payload, signature = token.split(".")
+    return [token, payload, signature, f"Bearer {token}"]
+
+
+def _span_attributes(bodies: list[bytes]) -> list[dict[str, object]]:
+    spans = []
+    for body in bodies:
+        request = ExportTraceServiceRequest.FromString(body)
+        for resource in request.resource_spans:
+            for scope in resource.scope_spans:
+                for span in scope.spans:
+                    spans.append(
+                        {
+                            a.key: getattr(a.value, a.value.WhichOneof("value"))
+                            for a in span.attributes
+                        }
+                    )
+    return spans
+
+
+def test_agent_over_otlp_http_receiver_gets_no_credential(
+    receiver: _Receiver, azure_server: LocalAzureServer, tmp_path: Path, token: str
+) -> None:
+    result = _run_agent(
+        azure_server,
+        tmp_path,
+        token,
+        OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{receiver.server_port}",
+        OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
+    )
+
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    received = b"".join(b for bodies in receiver.bodies.values() for b in bodies)
+    assert sorted(receiver.bodies) == ["/v1/logs", "/v1/metrics", "/v1/traces"]
+    for secret in _planted(token):
+        assert secret.encode() not in received
+        assert secret not in result.stdout + result.stderr
+    assert b"[REDACTED:" in received
+    assert b"http.request.header.authorization" in received
+
+    llm_spans = [
+        s
+        for s in _span_attributes(receiver.bodies["/v1/traces"])
+        if s.get("gen_ai.operation.name") == "chat"
+    ]
+    served = [c for c in azure_server.calls if c.status == 200]
+    assert sorted(
+        (
+            s["gen_ai.usage.input_tokens"],
+            s["gen_ai.usage.output_tokens"],
+            s["otel_agent.rate_limit.remaining_tokens"],
+        )
+        for s in llm_spans
+    ) == sorted(
+        (
+            c.usage["prompt_tokens"],
+            c.usage["completion_tokens"],
+            int(c.headers["x-ratelimit-remaining-tokens"]),
+        )
+        for c in served
+    )
+
+
+def test_agent_embedded_files_hold_no_credential(
+    azure_server: LocalAzureServer, tmp_path: Path, token: str
+) -> None:
+    result = _run_agent(azure_server, tmp_path, token)
+
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    written = [p for p in sorted(tmp_path.rglob("*")) if p.is_file()]
+    assert {p.name for p in written} >= {
+        "app.log",
+        "logs.jsonl",
+        "metrics.jsonl",
+        "traces.jsonl",
+    }
+    for path in written:
+        text = path.read_text()
+        for secret in _planted(token):
+            assert secret not in text, path
+    traces = (tmp_path / "otel-output" / "traces.jsonl").read_text()
+    assert '"key":"http.request.header.authorization"' in traces
+    for call in azure_server.calls:
+        if call.status == 200:
+            assert f'"intValue":"{call.usage["prompt_tokens"]}"' in traces
