@@ -11,6 +11,7 @@ call each one inside its own guard.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
@@ -109,6 +110,7 @@ class CallRecord:
         self._first_chunk_s: float | None = None
         self._lock = threading.Lock()
         self._finished = False
+        self._span_ended = False
         self._tokens: tuple[object, object] | None = None
         self._start = time.perf_counter()
         self._span = telemetry.tracer.start_span(
@@ -130,6 +132,23 @@ class CallRecord:
         self._tokens = None
         ACTIVE_CALL.reset(call_token)  # type: ignore[arg-type]
         context.detach(context_token)  # type: ignore[arg-type]
+
+    def discard(self) -> None:
+        """End the span as it is, after a telemetry fault; never raises.
+
+        The wrappers call this when a step here failed, so that a bug never
+        leaves a span open. A span already ended is left alone.
+        """
+        self._finished = True
+        with contextlib.suppress(Exception):
+            self._end_span_once()
+
+    def _end_span_once(self) -> None:
+        with self._lock:
+            if self._span_ended:
+                return
+            self._span_ended = True
+        self._span.end()
 
     # Attempts, reported by the openai SDK hooks in ``_attempts``.
 
@@ -257,7 +276,7 @@ class CallRecord:
             if exception is not None:
                 error_type = self._attributes[error_attributes.ERROR_TYPE]
                 span.set_status(Status(StatusCode.ERROR, error_type))
-        span.end()
+        self._end_span_once()
 
     def _record_metrics(
         self,

@@ -12,6 +12,7 @@ returns a generator the caller drives, and is passed through untouched.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from collections.abc import Callable
@@ -67,6 +68,7 @@ class AgentRunWrapper:
         return result
 
     def _start(self, agent: object) -> tuple[trace.Span, object] | None:
+        span: trace.Span | None = None
         try:
             name = getattr(agent, "name", None) or type(agent).__name__
             attributes: dict[str, Any] = {gen_ai.GEN_AI_OPERATION_NAME: _OPERATION}
@@ -78,6 +80,9 @@ class AgentRunWrapper:
             return span, context.attach(trace.set_span_in_context(span))
         except Exception:
             _logger.debug("smolagents instrumentation: run not traced", exc_info=True)
+            if span is not None:
+                with contextlib.suppress(Exception):
+                    span.end()
             return None
 
     def _end(

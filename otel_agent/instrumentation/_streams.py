@@ -52,9 +52,8 @@ class TracedStream(wrapt.ObjectProxy):  # type: ignore[misc]
                     self.__wrapped__, self._self_accumulator, exception, abandoned
                 )
         except Exception:
-            _logger.debug(
-                "LiteLLM instrumentation: stream span not ended", exc_info=True
-            )
+            _logger.debug("LiteLLM instrumentation: stream not recorded", exc_info=True)
+            self._self_call.discard()
 
     # Sync iteration.
 

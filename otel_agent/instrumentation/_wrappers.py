@@ -41,6 +41,7 @@ def _start(
 ) -> CallRecord | None:
     if not is_instrumentation_enabled() or ACTIVE_CALL.get() is not None:
         return None
+    call: CallRecord | None = None
     try:
         disable_litellm_otel()
         call = CallRecord(telemetry, operation, args, kwargs)
@@ -48,6 +49,8 @@ def _start(
         return call
     except Exception:
         _logger.debug("LiteLLM instrumentation: call not traced", exc_info=True)
+        if call is not None:
+            call.discard()
         return None
 
 
@@ -63,6 +66,7 @@ def _finish_error(call: CallRecord, exception: BaseException) -> None:
         call.finish_error(exception)
     except Exception:
         _logger.debug("LiteLLM instrumentation: error not recorded", exc_info=True)
+        call.discard()
 
 
 def _finish_result(call: CallRecord, result: Any) -> Any:
@@ -73,6 +77,7 @@ def _finish_result(call: CallRecord, result: Any) -> Any:
         call.finish_response(result)
     except Exception:
         _logger.debug("LiteLLM instrumentation: response not recorded", exc_info=True)
+        call.discard()
     return result
 
 

@@ -12,10 +12,11 @@ from typing import Any
 import litellm
 import pytest
 from _instrumentation_calls import Case, call_kwargs, run_call
-from _local_azure import generous_config
+from _local_azure import AZURE_API_VERSION, CHAT_DEPLOYMENT, generous_config
+from smolagents import LiteLLMModel, ToolCallingAgent
 
-from otel_agent.instrumentation import _call, _response_attributes
-from otel_agent.server import Fault, ScriptStep
+from otel_agent.instrumentation import _call, _response_attributes, _smolagents
+from otel_agent.server import Fault, ScriptStep, ToolCall
 
 REPLY = "The reply the server was scripted to give."
 
@@ -54,6 +55,7 @@ async def test_broken_step_call_returns_same_response(
     name: str,
     instrumentor: Any,
     scripted_server: Any,
+    spans: Any,
     fake_key: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -66,6 +68,8 @@ async def test_broken_step_call_returns_same_response(
     assert outcome.response.choices[0].message.content == REPLY
     (record,) = scripted_server.calls
     assert outcome.response.usage.prompt_tokens == record.usage["prompt_tokens"]
+    # A span that was started is ended, whatever broke.
+    assert len(spans.spans()) == (0 if step == "before-call" else 1)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -81,6 +85,7 @@ async def test_broken_step_call_raises_same_exception(
     name: str,
     instrumentor: Any,
     scripted_server: Any,
+    spans: Any,
     fake_key: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -94,6 +99,7 @@ async def test_broken_step_call_raises_same_exception(
 
     assert type(outcome.exception) is litellm.RateLimitError
     assert outcome.exception.status_code == 429
+    assert len(spans.spans()) == (0 if step == "before-call" else 1)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -109,6 +115,7 @@ async def test_broken_step_stream_delivers_every_chunk(
     name: str,
     instrumentor: Any,
     scripted_server: Any,
+    spans: Any,
     fake_key: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -116,6 +123,7 @@ async def test_broken_step_stream_delivers_every_chunk(
     case = Case(mode, "chat", "azure", stream=True)
 
     outcome = await run_call(case, call_kwargs(scripted_server, case, fake_key))
+    assert len(spans.spans()) == (0 if step == "before-call" else 1)
 
     assert outcome.exception is None
     text = "".join(
@@ -151,3 +159,32 @@ async def test_broken_stream_end_cut_stream_raises_same_exception(
     assert bare.exception is not None
     assert type(traced.exception) is type(bare.exception)
     assert len(traced.chunks) == len(bare.chunks)
+
+
+def test_broken_agent_span_agent_run_returns_answer(
+    instrumentor: Any,
+    make_azure_server: Any,
+    fake_key: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = make_azure_server(
+        generous_config(
+            script=[
+                ScriptStep(tool_calls=[ToolCall("final_answer", {"answer": REPLY})])
+            ]
+        )
+    )
+    monkeypatch.setattr(_smolagents.trace, "set_span_in_context", _broken)
+    agent = ToolCallingAgent(
+        tools=[],
+        model=LiteLLMModel(
+            model_id=f"azure/{CHAT_DEPLOYMENT}",
+            api_base=server.base_url,
+            api_key=fake_key,
+            api_version=AZURE_API_VERSION,
+        ),
+        max_steps=2,
+        verbosity_level=0,
+    )
+
+    assert agent.run("Answer.") == REPLY
