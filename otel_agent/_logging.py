@@ -85,8 +85,11 @@ def _in_namespace(name: str, prefix: str) -> bool:
 
 
 class _ExportableFilter(logging.Filter):
+    # Records logged while telemetry is being exported (urllib3 debug lines
+    # from the exporter's own request, say) would be queued for export again,
+    # and a flush never catches up with them.
     def filter(self, record: logging.LogRecord) -> bool:
-        return is_exportable(record)
+        return is_exportable(record) and is_instrumentation_enabled()
 
 
 class OtelAgentLoggingHandler(LoggingHandler):

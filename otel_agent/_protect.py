@@ -6,7 +6,9 @@ for everything else: a different configurator that won under
 ``OTEL_CONFIG_FILE``), an application that built its own providers, or a
 processor added after start-up with ``add_span_processor``. It wraps each
 processor already registered on a provider in the matching ``Redacting…``
-processor and makes the provider wrap every processor added afterwards.
+processor and makes the provider wrap every processor added afterwards. Metrics
+have no processors: each reader of a ``MeterProvider`` (fixed at construction)
+is made to receive redacted collections only.
 
 The SDK has no public way to list or replace a provider's processors, so the
 wrapping reads the SDK's multi-processor tuple; the layout is checked first and,
@@ -20,12 +22,14 @@ import logging
 from collections.abc import Callable
 from typing import Any, Final
 
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from opentelemetry._logs import get_logger_provider
 from opentelemetry.sdk._logs import LoggerProvider, LogRecordProcessor
+from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 
 from otel_agent.redaction import RedactingLogRecordProcessor, RedactingSpanProcessor
+from otel_agent.redaction._metrics import protect_meter_provider
 
 __all__ = ["protect_providers"]
 
@@ -34,7 +38,11 @@ _logger = logging.getLogger(__name__)
 _PROTECTED_MARK: Final = "_otel_agent_redaction_installed"
 
 
-def protect_providers(tracer_provider: Any = None, logger_provider: Any = None) -> bool:
+def protect_providers(
+    tracer_provider: Any = None,
+    logger_provider: Any = None,
+    meter_provider: Any = None,
+) -> bool:
     """Redact everything the given (default: global) SDK providers export.
 
     Idempotent and thread-safe with respect to the SDK's own locking. Providers
@@ -44,6 +52,8 @@ def protect_providers(tracer_provider: Any = None, logger_provider: Any = None) 
     Args:
         tracer_provider: An SDK ``TracerProvider``; the global one when None.
         logger_provider: An SDK ``LoggerProvider``; the global one when None.
+        meter_provider: An SDK ``MeterProvider``; the global one when None.
+            Its readers are fixed at construction, so all of them are covered.
 
     Returns:
         False if a provider's processors could not be inspected, so redaction
@@ -51,6 +61,7 @@ def protect_providers(tracer_provider: Any = None, logger_provider: Any = None) 
     """
     tracer_provider = tracer_provider or trace.get_tracer_provider()
     logger_provider = logger_provider or get_logger_provider()
+    meter_provider = meter_provider or metrics.get_meter_provider()
     ok = True
     if isinstance(tracer_provider, TracerProvider):
         ok &= _protect(
@@ -68,7 +79,22 @@ def protect_providers(tracer_provider: Any = None, logger_provider: Any = None) 
             "add_log_record_processor",
             _wrap_log_record_processor,
         )
+    if isinstance(meter_provider, MeterProvider):
+        ok &= _protect_meters(meter_provider)
     return ok
+
+
+def _protect_meters(provider: MeterProvider) -> bool:
+    try:
+        protect_meter_provider(provider)
+    except Exception:  # noqa: BLE001 - unknown SDK layout: report
+        _logger.warning(
+            "Cannot verify redaction of MeterProvider readers; "
+            "exported data may be unredacted"
+        )
+        _logger.debug("Metric reader inspection failed", exc_info=True)
+        return False
+    return True
 
 
 def _wrap_span_processor(processor: SpanProcessor) -> SpanProcessor:

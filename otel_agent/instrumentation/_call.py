@@ -30,6 +30,7 @@ from opentelemetry.semconv.attributes import (
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
 from otel_agent.attributes import (
+    RATE_LIMIT_RETRY_AFTER,
     REQUEST_ATTEMPT_EVENT,
     REQUEST_ATTEMPT_NUMBER,
     REQUEST_ATTEMPT_RETRY_DELAY,
@@ -50,7 +51,10 @@ from otel_agent.instrumentation._rate_limit_headers import (
     headers_of_response,
     normalise_headers,
 )
-from otel_agent.instrumentation._rate_limit_log import log_rate_limited
+from otel_agent.instrumentation._rate_limit_log import (
+    describe_outcome,
+    log_rate_limited,
+)
 from otel_agent.instrumentation._request_attributes import (
     describe_call,
     server_attributes_of,
@@ -260,8 +264,7 @@ class CallRecord:
 
         self._end_span(exception)
         self._record_metrics(duration, usage, rate_limit, rate_limited)
-        if rate_limited:
-            log_rate_limited(self._deployment, rate_limit)
+        self._log_rate_limit(rate_limit, rate_limited, succeeded=exception is None)
 
     def _end_span(self, exception: BaseException | None) -> None:
         span = self._span
@@ -277,6 +280,29 @@ class CallRecord:
                 error_type = self._attributes[error_attributes.ERROR_TYPE]
                 span.set_status(Status(StatusCode.ERROR, error_type))
         self._end_span_once()
+
+    def _log_rate_limit(
+        self, rate_limit: Mapping[str, Any], rate_limited: bool, succeeded: bool
+    ) -> None:
+        """One warning per call that saw a 429 on any attempt, however it ended.
+
+        The numbers come from the last 429: the call's final answer when it
+        ended in one, else the last refused attempt (a retry then succeeded or
+        failed otherwise).
+        """
+        refused = [a for a in self._attempts if a.status_code == _TOO_MANY_REQUESTS]
+        if not rate_limited and not refused:
+            return
+        details = dict(rate_limit)
+        if not rate_limited:
+            details = dict(normalise_headers(refused[-1].headers, rate_limited=True))
+        if RATE_LIMIT_RETRY_AFTER not in details and refused:
+            # No header said how long to wait; the SDK's own delay is the answer.
+            delay = refused[-1].retry_delay_s
+            if delay is not None:
+                details[RATE_LIMIT_RETRY_AFTER] = delay
+        outcome = describe_outcome(len(self._attempts), succeeded, rate_limited)
+        log_rate_limited(self._deployment, details, outcome)
 
     def _record_metrics(
         self,

@@ -1,9 +1,10 @@
-"""The one warning line for a call that ended in HTTP 429.
+"""The one warning line for a call that saw HTTP 429 on any attempt.
 
 Replaces the traceback-per-429 the incident's logs were full of with one line on
-the ``otel_agent.rate_limit`` logger: which deployment, how much budget was
-left, how long to wait, which policy answered. Numbers only; no headers, no URL,
-no exception text.
+the ``otel_agent.rate_limit`` logger per logical call: which deployment, how much
+budget was left, how long to wait, which policy answered, and how the call
+ended (retried and succeeded, or not). Numbers only; no headers, no URL, no
+exception text.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from otel_agent.attributes import (
     RATE_LIMIT_RETRY_AFTER,
 )
 
-__all__ = ["RATE_LIMIT_LOGGER_NAME", "log_rate_limited"]
+__all__ = ["RATE_LIMIT_LOGGER_NAME", "describe_outcome", "log_rate_limited"]
 
 RATE_LIMIT_LOGGER_NAME = "otel_agent.rate_limit"
 
@@ -34,12 +35,38 @@ def _budget(remaining: object, limit: object) -> str:
     return f"{left}/{total}"
 
 
-def log_rate_limited(deployment: str, rate_limit: Mapping[str, Any]) -> None:
+def _attempts(count: int) -> str:
+    return f"{count} attempt" if count == 1 else f"{count} attempts"
+
+
+def describe_outcome(attempts: int, succeeded: bool, rate_limited: bool) -> str:
+    """How a call that saw a 429 ended, for the end of the warning line.
+
+    Args:
+        attempts: HTTP attempts made, at least 1.
+        succeeded: the call returned a response.
+        rate_limited: the call's final answer was a 429.
+    """
+    attempts = max(1, attempts)
+    if succeeded:
+        return f"succeeded after {_attempts(attempts)}"
+    if rate_limited:
+        if attempts == 1:
+            return "not retried"
+        return f"still rate limited after {_attempts(attempts)}"
+    return f"failed after {_attempts(attempts)}"
+
+
+def log_rate_limited(
+    deployment: str, rate_limit: Mapping[str, Any], outcome: str
+) -> None:
     """Log one WARNING, without traceback, describing a rate-limited call.
 
     Example: ``Rate limited: azure/gpt-4o, tokens 2675/10000 remaining,
-    requests 58/60 remaining, retry after 7.0s (policy DeploymentRatelimit-Token)``.
-    Unknown numbers show as ``?``.
+    requests 58/60 remaining, retry after 7.0s (policy DeploymentRatelimit-Token);
+    succeeded after 2 attempts``. Unknown numbers show as ``?``. ``rate_limit``
+    holds the ``otel_agent.rate_limit.*`` attributes of the (last) 429;
+    ``outcome`` comes from :func:`describe_outcome`.
     """
     tokens = _budget(
         rate_limit.get(RATE_LIMIT_REMAINING_TOKENS),
@@ -55,10 +82,11 @@ def log_rate_limited(deployment: str, rate_limit: Mapping[str, Any]) -> None:
     suffix = f" (policy {policy})" if policy else ""
     _logger.warning(
         "Rate limited: %s, tokens %s remaining, requests %s remaining, "
-        "retry after %s%s",
+        "retry after %s%s; %s",
         deployment,
         tokens,
         requests,
         delay,
         suffix,
+        outcome,
     )

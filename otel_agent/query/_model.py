@@ -1,6 +1,10 @@
 """One LLM call, read back from OTLP JSON.
 
-An LLM call is a span that carries ``gen_ai.operation.name``. This module turns
+An LLM call is a span whose ``gen_ai.operation.name`` is a model call (chat,
+text completion, embeddings, generate content, retrieval, or an operation the
+conventions do not list yet); agent, workflow and tool spans (``invoke_agent``,
+``create_agent``, ``invoke_workflow``, ``execute_tool``) carry the attribute
+too but are not calls to a model, so they are skipped. This module turns
 the OTLP JSON of a trace export (``{"resourceSpans": [...]}``, as written by the
 SDK's file exporter, the Collector's file exporter and Jaeger's v3 API) into
 :class:`LlmCall` values. The decoder is tolerant: integers may arrive as JSON
@@ -40,6 +44,17 @@ _STATUS_BY_ENUM_NAME = {
     "STATUS_CODE_OK": "ok",
     "STATUS_CODE_ERROR": "error",
 }
+_Operation = gen_ai.GenAiOperationNameValues
+# Operations that group or act around model calls rather than call a model.
+_NOT_MODEL_CALLS = frozenset(
+    operation.value
+    for operation in (
+        _Operation.CREATE_AGENT,
+        _Operation.INVOKE_AGENT,
+        _Operation.INVOKE_WORKFLOW,
+        _Operation.EXECUTE_TOOL,
+    )
+)
 # error.type values that mean the provider refused the call for rate limits.
 _RATE_LIMIT_ERROR_MARKERS = ("429", "ratelimit", "rate_limit", "too_many_requests")
 
@@ -159,7 +174,7 @@ def calls_from_traces_data(data: Mapping[str, Any]) -> Iterator[LlmCall]:
 def _call_from_span(span: Mapping[str, Any], service: str) -> LlmCall | None:
     attrs = _decode_attributes(span.get("attributes") or [])
     operation = attrs.get(gen_ai.GEN_AI_OPERATION_NAME)
-    if operation is None:
+    if operation is None or operation in _NOT_MODEL_CALLS:
         return None
     model = attrs.get(gen_ai.GEN_AI_REQUEST_MODEL) or attrs.get(
         gen_ai.GEN_AI_RESPONSE_MODEL, ""

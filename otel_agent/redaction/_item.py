@@ -7,6 +7,7 @@ from typing import Any
 
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.util.types import Attributes
 
 from otel_agent import attributes as otel_agent_attributes
@@ -35,6 +36,17 @@ class ItemRedaction:
             self.value(key): self.value(value, key) for key, value in attributes.items()
         }
         return _bounded(redacted, attributes)
+
+    def scope(self, scope: InstrumentationScope | None) -> InstrumentationScope | None:
+        """Return *scope* with its attributes redacted (most scopes have none)."""
+        if scope is None or not scope.attributes:
+            return scope
+        return InstrumentationScope(
+            scope.name,
+            scope.version,
+            scope.schema_url,
+            self.attributes(scope.attributes),
+        )
 
     def with_summary(self, attributes: Attributes) -> Attributes:
         """Add ``otel_agent.redaction.*`` to *attributes* if anything changed."""

@@ -21,11 +21,12 @@ class RedactingLogRecordProcessor(LogRecordProcessor):
 
     The copy has its body (string, mapping or sequence), attributes (including
     ``exception.message`` and ``exception.stacktrace``, which the SDK rebuilds
-    from the exception object before any processor runs), event name and
-    resource attributes redacted, and the exception object removed so nothing
-    downstream can render it again. Timestamps, severity, trace context and
-    instrumentation scope are kept. When anything was replaced, the copy
-    carries ``otel_agent.redaction.count`` and ``otel_agent.redaction.rules``.
+    from the exception object before any processor runs), event name,
+    resource and instrumentation-scope attributes redacted, and the exception
+    object removed so nothing downstream can render it again. Timestamps,
+    severity, trace context and the scope's name and version are kept. When
+    anything was replaced, the copy carries ``otel_agent.redaction.count`` and
+    ``otel_agent.redaction.rules``.
 
     Runs on the emitting thread; never blocks beyond the delegate's own
     ``on_emit`` (wrap a ``BatchLogRecordProcessor``). Never raises: if
@@ -117,7 +118,7 @@ class RedactingLogRecordProcessor(LogRecordProcessor):
         result = ReadWriteLogRecord(
             log_record=record,
             resource=resource,
-            instrumentation_scope=log_record.instrumentation_scope,
+            instrumentation_scope=redaction.scope(log_record.instrumentation_scope),
             limits=log_record.limits,
         )
         result.log_record.attributes.dropped = log_record.dropped_attributes

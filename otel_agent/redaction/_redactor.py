@@ -41,11 +41,14 @@ _ALREADY_REDACTED = re2.compile(rb"(?:[A-Za-z]+\s+)?\[REDACTED:[a-z0-9_]+\]")
 
 # The text around a key: a key starts after a non-word character and may carry
 # prefix segments (``llm_api_key``, ``http.request.header.authorization``); a
-# closing quote, possibly JSON-escaped, and ``:`` or ``=`` follow it; a list
-# or tuple of values (captured headers) has its first value redacted.
+# closing quote, possibly JSON-escaped (at any depth), and ``:`` or ``=``
+# follow it, or a quote and a comma (a ``('api-key', '…')`` header pair); a
+# list or tuple of values (captured headers) has its first value redacted.
+# Quoted values may be Python bytes (``b'…'``); a double-quoted value ends
+# before the escaped quote that closes it, however deeply it is escaped.
 _KEY_START = r"(?:^|[^A-Za-z0-9])(?:[A-Za-z0-9]+[-_.])*"
-_KEY_END = r"\\?[\"']?\s*[:=]\s*(?:[\[(]\s*)?"
-_DOUBLE_QUOTED = r"\\?\"((?:\\[^\"]|[^\"\\])*)"
+_KEY_END = r"\\*(?:[\"']?\s*[:=]|[\"']\s*,)\s*(?:[\[(]\s*)?"
+_DOUBLE_QUOTED = r"\\*\"((?:(?:\\\\)*(?:\\[^\"\\]|[^\"\\]))*)"
 _SINGLE_QUOTED = r"'((?:\\.|[^'\\])*)"
 # An unquoted value is one token, optionally after a scheme word ("Bearer x").
 _UNQUOTED = r"((?:[A-Za-z]+[ \t]+)?[^\s\"'\\,;&<>(){}\[\]]+)"
@@ -331,7 +334,8 @@ def _compile(
 
 def _keyed(keys: str, unquoted: str) -> str:
     return (
-        f"{_KEY_START}{keys}{_KEY_END}(?:{_DOUBLE_QUOTED}|{_SINGLE_QUOTED}|{unquoted})"
+        f"{_KEY_START}{keys}{_KEY_END}"
+        f"(?:b?{_DOUBLE_QUOTED}|b?{_SINGLE_QUOTED}|{unquoted})"
     )
 
 

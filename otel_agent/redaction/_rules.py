@@ -93,6 +93,13 @@ SENSITIVE_KEYS: Final[frozenset[str]] = frozenset(
         "aws_secret_access_key",
         "aws_session_token",
         "secret_access_key",
+        # camelCase spellings (STS and SDK responses, JavaScript-style JSON),
+        # which normalise without a separator.
+        "secretaccesskey",
+        "sessiontoken",
+        "accesstoken",
+        "refreshtoken",
+        "clientsecret",
         "account_key",
         "sas_token",
         "connection_string",
@@ -120,7 +127,12 @@ PATTERN_RULES: Final[tuple[PatternRule, ...]] = (
     ),
     # JSON Web Tokens (Azure AD tokens among them): header.payload.signature,
     # the header always a base64url JSON object, so it starts with ``eyJ``.
-    PatternRule("jwt", rf"eyJ[{_B64URL}]{{8,}}\.[{_B64URL}]{{8,}}\.[{_B64URL}]*"),
+    # The signature is optional: a token cut by an attribute length limit
+    # still carries its claims.
+    PatternRule(
+        "jwt",
+        rf"eyJ[{_B64URL}]{{8,}}\.[{_B64URL}]{{8,}}(?:\.[{_B64URL}]*)?",
+    ),
     # Bearer and Basic credentials; the scheme stays. Requiring a digit, a
     # symbol or an inner capital keeps prose ("Basic authentication") intact.
     PatternRule(
@@ -150,13 +162,21 @@ PATTERN_RULES: Final[tuple[PatternRule, ...]] = (
         r"(?i:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)"
         r"\s*=\s*([^;\"'\s]+)",
     ),
-    # ``scheme://user:password@host``: the password only.
+    # ``scheme://user:password@host``: the password only. Raw base64 passwords
+    # (Azure Redis keys) hold ``/``; a port followed by a path is digits then
+    # ``/`` and is not taken for one (``https://h:443/@scope/pkg`` is kept).
     PatternRule(
-        "url_password", r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@\"']*:([^/\s@\"']+)@"
+        "url_password",
+        r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@\"']*:"
+        r"([0-9]*[^0-9/\s@\"'?#][^\s@\"'?#]*|/[^\s@\"'?#]*|[0-9]+)@",
     ),
     # Secret query parameters: the value only, the rest of the URL is kept.
-    # Also at the very start of a value, for a bare query (``url.query``).
-    PatternRule("url_query_secret", rf"(?:^|[?&])(?i:{_QUERY_KEYS})=([^&#\s\"'\\]+)"),
+    # Also at the very start of a value, for a bare query (``url.query``), and
+    # after ``\u0026``, the ``&`` of JSON written by Go's encoder.
+    PatternRule(
+        "url_query_secret",
+        rf"(?:^|[?&]|\\u0026)(?i:{_QUERY_KEYS})=([^&#\s\"'\\]+)",
+    ),
     # ``curl -u user:password``.
     PatternRule(
         "cli_user_password", r"(?:^|\s)(?:-u|--user)[ =]['\"]?[^\s:'\"]+:([^\s'\"]+)"

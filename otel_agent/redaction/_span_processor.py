@@ -31,10 +31,10 @@ class RedactingSpanProcessor(SpanProcessor):
 
     A ``ReadableSpan`` is frozen by ``on_end``, so the span is rebuilt: name,
     attributes (strings inside sequences too), status description, event names
-    and attributes, link attributes and resource attributes are redacted; ids,
-    times, kind and instrumentation scope are kept. When anything was replaced,
-    the copy carries ``otel_agent.redaction.count`` and
-    ``otel_agent.redaction.rules``.
+    and attributes, link attributes, resource and instrumentation-scope
+    attributes are redacted; ids, times, kind and the scope's name and version
+    are kept. When anything was replaced, the copy carries
+    ``otel_agent.redaction.count`` and ``otel_agent.redaction.rules``.
 
     Runs on the thread that ends the span and never blocks beyond the
     delegate's own ``on_end`` (wrap a ``BatchSpanProcessor``). Never raises: if
@@ -131,7 +131,7 @@ class RedactingSpanProcessor(SpanProcessor):
             status=status,
             start_time=span.start_time,
             end_time=span.end_time,
-            instrumentation_scope=span.instrumentation_scope,
+            instrumentation_scope=redaction.scope(span.instrumentation_scope),
         )
 
 

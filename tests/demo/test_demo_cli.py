@@ -13,6 +13,12 @@ from pathlib import Path
 import pytest
 
 JWT_SHAPE = re.compile(r"eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,}")
+RATE_LIMIT_LINE = re.compile(
+    r" WARNING otel_agent\.rate_limit: Rate limited: azure/gpt-4o, "
+    r"tokens (?P<tokens>\d+)/10000 remaining, requests \d+/60 remaining, "
+    r"retry after \d+\.\ds \(policy DeploymentRatelimit-Token\); "
+    r"succeeded after (?P<attempts>\d+) attempts$"
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +59,7 @@ def _number(cell: str) -> int:
 
 
 def _llm_call_rows(output: str) -> list[dict[str, str]]:
-    """Rows of model calls; the agent's own ``invoke_agent`` row has no tokens."""
-    return [r for r in _table_rows(output, "LLM calls") if r["operation"] == "chat"]
+    return _table_rows(output, "LLM calls")
 
 
 def test_demo_table_tokens_equal_server_usage(demo_run: tuple[str, Path]) -> None:
@@ -85,6 +90,35 @@ def test_demo_hits_a_rate_limit_and_still_answers(demo_run: tuple[str, Path]) ->
     assert sum(_number(r["rate_limited"]) for r in rows) == rejected
     assert "Answer: Your parcel NW-448120 is out for delivery today" in output
     assert "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317" in output
+
+
+def test_demo_tables_list_model_calls_only(demo_run: tuple[str, Path]) -> None:
+    output, run_dir = demo_run
+    served = json.loads((run_dir / "server-calls.json").read_text())
+
+    calls = [(r["operation"], r["model"]) for r in _llm_call_rows(output)]
+    models = [(r["model"], r["calls"]) for r in _table_rows(output, "Tokens per model")]
+    assert calls == [("chat", "gpt-4o")] * sum(c["status"] == 200 for c in served)
+    assert models == [("gpt-4o", str(len(calls)))]
+
+
+def test_demo_app_log_one_warning_per_rate_limited_call(
+    demo_run: tuple[str, Path],
+) -> None:
+    output, run_dir = demo_run
+    served = json.loads((run_dir / "server-calls.json").read_text())
+    app_log = (run_dir / "logs" / "app.log").read_text()
+
+    warnings = [line for line in app_log.splitlines() if " WARNING " in line]
+    matches = [RATE_LIMIT_LINE.search(line) for line in warnings]
+    throttled_rows = [r for r in _llm_call_rows(output) if r["rate_limited"] != "0"]
+    refused = [c for c in served if c["status"] == 429]
+    assert all(matches), warnings
+    assert len(matches) == len(throttled_rows) >= 1
+    # Every refusal was retried and the call then served.
+    assert sum(int(m["attempts"]) - 1 for m in matches) == len(refused)
+    assert {m["tokens"] for m in matches} <= {c["remaining_tokens"] for c in refused}
+    assert "Traceback" not in app_log
 
 
 def test_demo_leaves_no_token_in_any_file(demo_run: tuple[str, Path]) -> None:

@@ -73,51 +73,68 @@ async def test_metrics_success_and_429_recorded_per_semconv(
     assert points["gen_ai.client.token.usage"][0][1]["bounds"][:3] == (1.0, 4.0, 16.0)
 
 
+@pytest.mark.parametrize(
+    ("refusals", "retries", "outcome"),
+    [
+        (1, {"num_retries": 0}, "not retried"),
+        # max_retries goes to the openai SDK only; LiteLLM's own num_retries
+        # would retry again after the SDK gave up.
+        (2, {"max_retries": 1}, "still rate limited after 2 attempts"),
+        (1, {"num_retries": 1}, "succeeded after 2 attempts"),
+        (2, {"num_retries": 2}, "succeeded after 3 attempts"),
+    ],
+    ids=["429-not-retried", "429-retried-429", "retry-succeeded", "retries-succeeded"],
+)
 async def test_rate_limited_call_logs_one_warning_line(
     instrumentor: LiteLLMInstrumentor,
     azure_server: Any,
-    fake_key: str,
     caplog: pytest.LogCaptureFixture,
+    refusals: int,
+    retries: dict[str, int],
+    outcome: str,
 ) -> None:
     case = Case("sync", "chat", "azure")
-    azure_server.inject(Fault.rate_limited(1, retry_after=0.01))
-    await run_call(case, call_kwargs(azure_server, case, fake_api_key(), num_retries=1))
-    azure_server.inject(Fault.rate_limited(1, retry_after=7.0))
+    azure_server.inject(Fault.rate_limited(refusals, retry_after=0.01))
 
     # LiteLLM caches SDK clients without their retry count: a fresh key gets a
-    # fresh client, so num_retries=0 holds.
+    # fresh client, so the retry count holds.
     with caplog.at_level(logging.WARNING, logger="otel_agent.rate_limit"):
         caplog.clear()
         await run_call(
-            case, call_kwargs(azure_server, case, fake_api_key(), num_retries=0)
+            case,
+            call_kwargs(azure_server, case, fake_api_key(), **retries),
         )
 
-    (record,) = [r for r in caplog.records if r.name == "otel_agent.rate_limit"]
-    headers = azure_server.calls[-1].headers
-    assert record.levelno == logging.WARNING
-    assert record.exc_info is None
-    assert record.getMessage() == (
-        f"Rate limited: azure/{CHAT_DEPLOYMENT}, "
-        f"tokens {headers['x-ratelimit-remaining-tokens']}/"
-        f"{headers['x-ratelimit-limit-tokens']} remaining, "
-        f"requests {headers['x-ratelimit-remaining-requests']}/"
-        f"{headers['x-ratelimit-limit-requests']} remaining, "
-        "retry after 7.0s (policy DeploymentRatelimit-Token)"
-    )
+    records = [r for r in caplog.records if r.name == "otel_agent.rate_limit"]
+    last_refusal = [c for c in azure_server.calls if c.status == 429][-1]
+    headers = last_refusal.headers
+    assert [c.status for c in azure_server.calls].count(429) == refusals
+    assert [(r.levelno, r.exc_info, r.getMessage()) for r in records] == [
+        (
+            logging.WARNING,
+            None,
+            f"Rate limited: azure/{CHAT_DEPLOYMENT}, "
+            f"tokens {headers['x-ratelimit-remaining-tokens']}/"
+            f"{headers['x-ratelimit-limit-tokens']} remaining, "
+            f"requests {headers['x-ratelimit-remaining-requests']}/"
+            f"{headers['x-ratelimit-limit-requests']} remaining, "
+            f"retry after {int(headers['retry-after-ms']) / 1000:.1f}s "
+            f"(policy DeploymentRatelimit-Token); {outcome}",
+        )
+    ]
 
 
-async def test_retried_429_that_succeeded_logs_nothing(
+async def test_call_without_429_logs_no_rate_limit_line(
     instrumentor: LiteLLMInstrumentor,
     azure_server: Any,
-    fake_key: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     case = Case("sync", "chat", "azure")
-    azure_server.inject(Fault.rate_limited(1, retry_after=0.01))
 
     with caplog.at_level(logging.WARNING, logger="otel_agent.rate_limit"):
-        await run_call(case, call_kwargs(azure_server, case, fake_key, num_retries=1))
+        await run_call(case, call_kwargs(azure_server, case, fake_api_key()))
 
+    assert [c.status for c in azure_server.calls] == [200]
     assert [r for r in caplog.records if r.name == "otel_agent.rate_limit"] == []
 
 

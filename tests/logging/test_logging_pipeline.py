@@ -131,7 +131,9 @@ def test_rate_limited_call_prints_one_warning_without_traceback(
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"Rate limited: azure/{CHAT_DEPLOYMENT}, tokens ")
-    assert "retry after 1.0s" in lines[0]
+    assert lines[0].endswith(
+        "retry after 1.0s (policy DeploymentRatelimit-Token); not retried"
+    )
     records = [
         record
         for line in (tmp_path / "otel-output" / "logs.jsonl").read_text().splitlines()

@@ -133,21 +133,47 @@ def test_install_logging_filter_twice_attaches_one_filter(
     ] == [first]
 
 
+@pytest.fixture
+def isolated_logger(
+    log_path: Path,
+) -> Iterator[tuple[logging.Logger, logging.FileHandler]]:
+    """A LiteLLM child logger and its own FileHandler, without propagation.
+
+    Only records logged here reach the handler, and the handler starts with
+    no filter: the distro's shared filter, which an earlier in-process set-up
+    attaches to every handler added later, counts records from everywhere.
+    """
+    logger = logging.getLogger("LiteLLM.redaction_fault_test")
+    handler = logging.FileHandler(log_path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    previous = (logger.level, logger.propagate)
+    logger.addHandler(handler)
+    for inherited in list(handler.filters):
+        handler.removeFilter(inherited)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    yield logger, handler
+    logger.removeHandler(handler)
+    logger.setLevel(previous[0])
+    logger.propagate = previous[1]
+    handler.close()
+
+
 def test_logging_filter_redaction_error_drops_record_and_counts(
-    file_handler: logging.FileHandler,
-    litellm_logger: logging.Logger,
+    isolated_logger: tuple[logging.Logger, logging.FileHandler],
     log_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     credentials: dict[str, str],
 ) -> None:
-    redacting_filter = install_logging_filter([file_handler], Redactor())
+    logger, handler = isolated_logger
+    redacting_filter = install_logging_filter([handler], Redactor())
 
     def fail(*args: object, **kwargs: object) -> None:
         raise RuntimeError("internal redaction fault")
 
     monkeypatch.setattr(Redactor, "redact_text", fail)
-    litellm_logger.warning("key %s", credentials["hex32"])
-    file_handler.flush()
+    logger.warning("key %s", credentials["hex32"])
+    handler.flush()
 
     assert redacting_filter.dropped_records == 1
-    assert credentials["hex32"] not in log_path.read_text()
+    assert log_path.read_text() == ""

@@ -322,7 +322,7 @@ ADVERSARIAL = [
     (
         "base64_runs_one_dot",
         lambda: "eyJ" + "A" * (_MEGABYTE // 2) + "." + "B" * (_MEGABYTE // 2),
-        {},
+        {"jwt": 1},
     ),
     (
         "unterminated_quote",

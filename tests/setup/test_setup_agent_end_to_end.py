@@ -13,14 +13,18 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _fakes import fake_jwt
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
 )
+from opentelemetry.proto.trace.v1.trace_pb2 import Status
 
+from otel_agent.attributes import REQUEST_ATTEMPT_EVENT
 from otel_agent.cli._demo import (
     API_VERSION,
     DEPLOYMENT,
@@ -116,18 +120,39 @@ def _planted(token: str) -> list[str]:
     return [token, payload, signature, f"Bearer {token}"]
 
 
-def _span_attributes(bodies: list[bytes]) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class _Span:
+    """What a test reads of one exported span."""
+
+    attributes: dict[str, object]
+    status: int
+    attempt_statuses: tuple[object, ...]
+
+
+def _value(any_value: Any) -> object:
+    return getattr(any_value, any_value.WhichOneof("value"))
+
+
+def _exported_spans(bodies: list[bytes]) -> list[_Span]:
     spans = []
     for body in bodies:
         request = ExportTraceServiceRequest.FromString(body)
         for resource in request.resource_spans:
             for scope in resource.scope_spans:
                 for span in scope.spans:
+                    attempts = tuple(
+                        {a.key: _value(a.value) for a in event.attributes}.get(
+                            "http.response.status_code"
+                        )
+                        for event in span.events
+                        if event.name == REQUEST_ATTEMPT_EVENT
+                    )
                     spans.append(
-                        {
-                            a.key: getattr(a.value, a.value.WhichOneof("value"))
-                            for a in span.attributes
-                        }
+                        _Span(
+                            {a.key: _value(a.value) for a in span.attributes},
+                            span.status.code,
+                            attempts,
+                        )
                     )
     return spans
 
@@ -152,19 +177,23 @@ def test_agent_over_otlp_http_receiver_gets_no_credential(
     assert b"[REDACTED:" in received
     assert b"http.request.header.authorization" in received
 
-    llm_spans = [
+    chat_spans = [
         s
-        for s in _span_attributes(receiver.bodies["/v1/traces"])
-        if s.get("gen_ai.operation.name") == "chat"
+        for s in _exported_spans(receiver.bodies["/v1/traces"])
+        if s.attributes.get("gen_ai.operation.name") == "chat"
     ]
+    succeeded = [s for s in chat_spans if s.status != Status.STATUS_CODE_ERROR]
+    refused = [s for s in chat_spans if s.status == Status.STATUS_CODE_ERROR]
     served = [c for c in azure_server.calls if c.status == 200]
+    # How many calls the budget refuses depends on timing; what each span
+    # says about its own call does not.
     assert sorted(
         (
-            s["gen_ai.usage.input_tokens"],
-            s["gen_ai.usage.output_tokens"],
-            s["otel_agent.rate_limit.remaining_tokens"],
+            s.attributes["gen_ai.usage.input_tokens"],
+            s.attributes["gen_ai.usage.output_tokens"],
+            s.attributes["otel_agent.rate_limit.remaining_tokens"],
         )
-        for s in llm_spans
+        for s in succeeded
     ) == sorted(
         (
             c.usage["prompt_tokens"],
@@ -173,6 +202,17 @@ def test_agent_over_otlp_http_receiver_gets_no_credential(
         )
         for c in served
     )
+    for span in refused:
+        assert span.attributes["http.response.status_code"] == 429
+        assert span.attempt_statuses[-1] == 429
+        assert {
+            "otel_agent.rate_limit.remaining_tokens",
+            "otel_agent.rate_limit.retry_after_s",
+        } <= span.attributes.keys()
+        assert "gen_ai.usage.input_tokens" not in span.attributes
+    assert sorted(
+        status for s in chat_spans for status in s.attempt_statuses
+    ) == sorted(c.status for c in azure_server.calls)
 
 
 def test_agent_embedded_files_hold_no_credential(
