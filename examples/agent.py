@@ -1,8 +1,8 @@
 """Harbor, Northwind Parcel's support agent: a smolagents agent on Azure OpenAI.
 
-An ordinary LLM application, written the way the incident's one was. It knows
-nothing about OpenTelemetry; run it under ``opentelemetry-instrument`` to get
-traces, token usage and rate-limit headroom.
+An ordinary LLM application: LiteLLM through smolagents, an Azure AD token,
+Python ``logging`` at DEBUG. It knows nothing about OpenTelemetry; run it under
+``opentelemetry-instrument`` to get traces, token usage and rate-limit headroom.
 
 Configuration comes from the environment:
 

@@ -1,7 +1,7 @@
 """Quiet the libraries an LLM agent runs on: LiteLLM, openai, httpx, httpcore.
 
-In the incident these loggers followed the application's DEBUG root level and
-wrote every request, header and retry to the log file, and LiteLLM printed a
+Left alone, these loggers follow an application's DEBUG root level and write
+every request, header and retry to its log file, and LiteLLM prints a
 "Give Feedback / Get Help" banner to stdout on every failure. By default
 otel-agent sets their loggers to WARNING and turns the banner off
 (``litellm.suppress_debug_info``); ``OTEL_AGENT_LIBRARY_DEBUG=true`` sets the
@@ -39,16 +39,28 @@ _TRUE: Final = frozenset({"true", "1", "yes", "on"})
 _FALSE: Final = frozenset({"false", "0", "no", "off", ""})
 
 _banner_hook_registered = False
+_invalid_warned = False
 
 
 def library_debug_enabled() -> bool:
-    """Read ``OTEL_AGENT_LIBRARY_DEBUG``; a malformed value warns and means off."""
+    """Read ``OTEL_AGENT_LIBRARY_DEBUG``; a malformed value means off.
+
+    A malformed value is warned about once per process.
+    """
     raw = os.environ.get(OTEL_AGENT_LIBRARY_DEBUG, "").strip().lower()
     if raw in _TRUE:
         return True
     if raw not in _FALSE:
-        _logger.warning("Invalid %s; library debug stays off", OTEL_AGENT_LIBRARY_DEBUG)
+        _warn_invalid_once()
     return False
+
+
+def _warn_invalid_once() -> None:
+    # The distro and the post-instrument hook both apply the defaults.
+    global _invalid_warned
+    if not _invalid_warned:
+        _invalid_warned = True
+        _logger.warning("Invalid %s; library debug stays off", OTEL_AGENT_LIBRARY_DEBUG)
 
 
 def quiet_library_logging() -> None:

@@ -180,14 +180,13 @@ def _wrap_config_functions() -> None:
 def _keeping_bridge(config_function: Callable[..., Any]) -> Callable[..., Any]:
     def configure_keeping_bridge(*args: Any, **kwargs: Any) -> Any:
         root = logging.getLogger()
-        bridge = _bridge
-        removed = bridge is not None and bridge in root.handlers
-        if removed:
+        bridge = _bridge if _bridge in root.handlers else None
+        if bridge is not None:
             root.removeHandler(bridge)
         try:
             return config_function(*args, **kwargs)
         finally:
-            if removed:
+            if bridge is not None:
                 root.addHandler(bridge)
             # dictConfig and fileConfig disable loggers they do not name; the
             # rate-limit line is the user-facing one and stays on.
@@ -279,15 +278,29 @@ class _FirstFailureGate(logging.Handler):
                 if not first:
                     self.dropped += 1
                     return False
-            record = logging.makeLogRecord(record.__dict__)
-            record.msg = f"{record.getMessage()}{_GATE_NOTE}"
-            record.args = None
+            record = _with_gate_note(record)
         if self._parent is not None:
             self._parent.handle(record)
         return True
 
     def emit(self, record: logging.LogRecord) -> None:
         self.handle(record)
+
+
+def _with_gate_note(record: logging.LogRecord) -> logging.LogRecord:
+    """A copy of *record* whose message says later failures are not logged.
+
+    A record whose message cannot be formatted is passed on as it is: a
+    gate must not raise into the exporter that logged it.
+    """
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - the handler's own formatting reports it
+        return record
+    noted = logging.makeLogRecord(record.__dict__)
+    noted.msg = f"{message}{_GATE_NOTE}"
+    noted.args = None
+    return noted
 
 
 def limit_export_failure_warnings() -> None:

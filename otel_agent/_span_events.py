@@ -78,7 +78,9 @@ def _is_skipped_logger(name: str) -> bool:
 
 def _is_llm_span(span: Any) -> bool:
     attributes = getattr(span, "attributes", None)
-    return bool(attributes) and GEN_AI_OPERATION_NAME in attributes
+    if not attributes:
+        return False
+    return GEN_AI_OPERATION_NAME in attributes
 
 
 def _message(record: logging.LogRecord) -> str:

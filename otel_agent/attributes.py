@@ -54,9 +54,7 @@ STREAM_ABANDONED: Final = "otel_agent.stream.abandoned"
 # Gauge, {token}: remaining tokens per deployment as of the latest response.
 METRIC_RATE_LIMIT_REMAINING_TOKENS: Final = "otel_agent.rate_limit.remaining_tokens"
 # Gauge, {request}: remaining requests per deployment as of the latest response.
-METRIC_RATE_LIMIT_REMAINING_REQUESTS: Final = (
-    "otel_agent.rate_limit.remaining_requests"
-)
+METRIC_RATE_LIMIT_REMAINING_REQUESTS: Final = "otel_agent.rate_limit.remaining_requests"
 # Counter, {response}: HTTP 429 responses, retried attempts included.
 METRIC_RATE_LIMIT_RESPONSES: Final = "otel_agent.rate_limit.responses"
 

@@ -41,7 +41,7 @@ def fake_jwt(length: int = 2000) -> str:
     padding = length - len(head) - len(body) - len(signature) - 2
     if padding > 0:
         # Real tokens carry many claims; pad with a filler claim to the size
-        # seen in the incident (about 2,000 characters).
+        # of a real Azure AD access token (about 2,000 characters).
         claims["fake_filler"] = secrets.token_hex(max(1, padding * 3 // 8))
         body = _b64url(json.dumps(claims, separators=(",", ":")).encode())
     return f"{head}.{body}.{signature}"

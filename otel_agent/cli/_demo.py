@@ -45,6 +45,8 @@ WINDOW_SECONDS: Final = 6.0
 AGENT_TIMEOUT_SECONDS: Final = 110.0
 SERVER_CALLS_FILE: Final = "server-calls.json"
 AGENT_OUTPUT_FILE: Final = "agent-output.txt"
+AGENT_SERVICE_NAME: Final = "harbor-agent"
+"""``OTEL_SERVICE_NAME`` the demo gives the example agent."""
 
 SCRIPT_FILE: Final = "agent_script.json"
 """The server's replies to the example agent, next to ``agent.py``: two tool
@@ -65,7 +67,7 @@ _OTEL_DESTINATION_VARIABLES: Final = (
 
 
 def demo_server_config() -> ServerConfig:
-    """The demo's server: one deployment, the incident's 10,000 tokens/minute.
+    """The demo's server: one deployment with a 10,000 tokens/minute budget.
 
     Raises:
         ValueError: The script file is missing or invalid.
@@ -129,7 +131,7 @@ def _agent_environment(server: LocalAzureServer, work_dir: Path) -> dict[str, st
         AZURE_API_VERSION=API_VERSION,
         AZURE_AD_TOKEN=_fake_azure_ad_token(),
         AZURE_DEPLOYMENT=DEPLOYMENT,
-        OTEL_SERVICE_NAME="harbor-agent",
+        OTEL_SERVICE_NAME=AGENT_SERVICE_NAME,
         # LiteLLM downloads its price list at import unless told not to.
         LITELLM_LOCAL_MODEL_COST_MAP="True",
         PYTHONUNBUFFERED="1",
@@ -211,13 +213,17 @@ def _print_next_steps(work_dir: Path) -> None:
         f"The agent's own log: {work_dir / 'logs' / 'app.log'}  "
         f"(its output: {work_dir / AGENT_OUTPUT_FILE})\n"
         f"Query them again:  otel-agent query calls {out}\n\n"
-        "Send the same telemetry to a collector and Jaeger instead "
-        "(from a checkout of otel-agent):\n"
-        "  docker compose -f collector/compose.yaml up -d\n"
+        "Send the same telemetry to a collector and Jaeger instead (from a "
+        'checkout of otel-agent; README section "Collector and Jaeger"):\n'
+        "  mkdir -p collector-output\n"
+        '  OTELCOL_USER="$(id -u):$(id -g)" '
+        "docker compose -f collector/compose.yaml up -d\n"
         "  export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317\n"
+        f"  export OTEL_SERVICE_NAME={AGENT_SERVICE_NAME}   "
+        "# the name the demo gave its agent\n"
         "  opentelemetry-instrument python your_agent.py\n"
-        "  otel-agent query calls --jaeger http://127.0.0.1:16686   "
-        "# or open that URL in a browser"
+        "  otel-agent query calls --jaeger http://127.0.0.1:16686 "
+        f"--service {AGENT_SERVICE_NAME}   # or open that URL in a browser"
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from opentelemetry.sdk.environment_variables import OTEL_SERVICE_NAME
 
 from otel_agent import environment_variables as env
 from otel_agent._collector_config import (
@@ -24,6 +25,7 @@ from otel_agent._collector_config import (
     check_collector_config,
     update_collector_config,
 )
+from otel_agent._embedded import DEFAULT_OUTPUT_DIR, read_output_dir
 from otel_agent.query import (
     CallFilter,
     LlmCall,
@@ -35,8 +37,11 @@ from otel_agent.query import (
     render_calls,
 )
 
-_DEFAULT_OUTPUT_DIR = "otel-output"
 _DEFAULT_JAEGER_LOOKBACK = timedelta(hours=1)
+_NO_OUTPUT_HINT = (
+    "run your agent under opentelemetry-instrument first, or pass the directory "
+    "the demo printed (e.g. otel-agent-demo/otel-output)"
+)
 
 
 class View(str, Enum):
@@ -74,42 +79,63 @@ def query(
     view: Annotated[
         View,
         typer.Argument(
+            metavar="VIEW",
             help="calls: one row per LLM call; models, traces: totals per model "
             "or per trace (one agent task); minutes: tokens per minute against "
-            "the reported limit, 429s marked."
+            "the reported limit, 429s marked.",
         ),
     ],
     sources: Annotated[
         list[Path] | None,
         typer.Argument(
+            metavar="SOURCES",
             help="OTLP JSON trace files, or directories holding traces.jsonl. "
-            f"Default: ${env.OTEL_AGENT_OUTPUT_DIR} or ./{_DEFAULT_OUTPUT_DIR}.",
+            f"Default: ${env.OTEL_AGENT_OUTPUT_DIR} or ./{DEFAULT_OUTPUT_DIR}.",
             show_default=False,
         ),
     ] = None,
     jaeger: Annotated[
         str | None,
-        typer.Option(help="Read from Jaeger's v3 API at this URL instead of files."),
+        typer.Option(
+            metavar="URL",
+            help="Read from Jaeger's v3 API at this URL instead of files.",
+        ),
     ] = None,
     service: Annotated[
-        str | None, typer.Option(help="Only calls of this service.name.")
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="Only calls of this service.name. Jaeger needs one: with --jaeger "
+            f"the default is ${OTEL_SERVICE_NAME} when set.",
+        ),
     ] = None,
     model: Annotated[
-        str | None, typer.Option(help="Only calls to this requested model.")
+        str | None,
+        typer.Option(metavar="MODEL", help="Only calls to this requested model."),
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option(help="Start of the window: ISO 8601, or 30m, 2h, 1d ago."),
+        typer.Option(
+            metavar="TIME", help="Start of the window: ISO 8601, or 30m, 2h, 1d ago."
+        ),
     ] = None,
     until: Annotated[
-        str | None, typer.Option(help="End of the window: ISO 8601 or 10m ago.")
+        str | None,
+        typer.Option(metavar="TIME", help="End of the window: ISO 8601 or 10m ago."),
     ] = None,
     status: Annotated[
-        Status | None, typer.Option(help="Only calls with this outcome.")
+        Status | None,
+        typer.Option(
+            help="ok, error: calls whose final outcome (the status column) is "
+            "that. 429: every call that got at least one 429 answer, retried or "
+            "final (the rate_limited column counts them), so a call retried to "
+            "success shows under both ok and 429.",
+        ),
     ] = None,
     where: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="CONDITION",
             help="Attribute condition, repeatable: "
             "'gen_ai.usage.input_tokens>1000', 'gen_ai.operation.name=chat'.",
         ),
@@ -118,18 +144,22 @@ def query(
         Format, typer.Option("--format", "-f", help="Output format.")
     ] = Format.table,
     search_depth: Annotated[
-        int, typer.Option(help="Most traces to fetch from Jaeger.", min=1)
+        int,
+        typer.Option(metavar="N", help="Most traces to fetch from Jaeger.", min=1),
     ] = 100,
 ) -> None:
     """Show token usage, rate-limit headroom and 429s of LLM calls."""
+    if jaeger and not service:
+        service = os.environ.get(OTEL_SERVICE_NAME) or None
     call_filter = _build_filter(service, model, since, until, status, where or [])
     try:
         if jaeger:
             calls = _load_from_jaeger(jaeger, call_filter, search_depth)
         else:
-            calls = _load_from_files(sources or [_default_output_dir()])
+            calls = _load_from_files(sources or [read_output_dir()])
     except QuerySourceError as exc:
-        typer.echo(f"Error: {exc}", err=True)
+        hint = _missing_default_hint(jaeger, sources)
+        typer.echo(f"Error: {exc}{hint}", err=True)
         raise typer.Exit(code=1) from None
     render_calls(
         call_filter.apply(calls),
@@ -141,7 +171,12 @@ def query(
 
 def collector_config(
     config: Annotated[
-        Path, typer.Option(help="Collector config holding the generated block.")
+        Path,
+        typer.Option(
+            metavar="FILE",
+            help="Collector config holding the generated block. The default is "
+            "relative to the current directory (the root of a checkout).",
+        ),
     ] = DEFAULT_CONFIG_PATH,
     check: Annotated[
         bool,
@@ -156,6 +191,13 @@ def collector_config(
             current = check_collector_config(config)
         else:
             changed = update_collector_config(config)
+    except FileNotFoundError:
+        typer.echo(
+            f"Error: {config}: no such file (in {Path.cwd()}); "
+            "run this in a checkout of otel-agent or pass --config FILE",
+            err=True,
+        )
+        raise typer.Exit(code=2) from None
     except (CollectorConfigError, OSError) as exc:
         typer.echo(f"Error: {config}: {exc}", err=True)
         raise typer.Exit(code=2) from None
@@ -169,6 +211,12 @@ def collector_config(
         typer.echo(f"{config} is up to date.")
     else:
         typer.echo(f"{config} {'updated' if changed else 'already up to date'}.")
+
+
+def _missing_default_hint(jaeger: str | None, sources: list[Path] | None) -> str:
+    if jaeger or sources or read_output_dir().exists():
+        return ""
+    return f"; {_NO_OUTPUT_HINT}"
 
 
 def _build_filter(
@@ -214,7 +262,9 @@ def _load_from_jaeger(
     url: str, call_filter: CallFilter, search_depth: int
 ) -> list[LlmCall]:
     if not call_filter.service:
-        raise typer.BadParameter("--jaeger needs --service: Jaeger searches by it")
+        raise typer.BadParameter(
+            f"--jaeger needs --service (or ${OTEL_SERVICE_NAME}): Jaeger searches by it"
+        )
     end = call_filter.until or datetime.now(timezone.utc)
     start = call_filter.since or end - _DEFAULT_JAEGER_LOOKBACK
     return load_calls_from_jaeger(
@@ -224,7 +274,3 @@ def _load_from_jaeger(
         end=end,
         search_depth=search_depth,
     )
-
-
-def _default_output_dir() -> Path:
-    return Path(os.environ.get(env.OTEL_AGENT_OUTPUT_DIR) or _DEFAULT_OUTPUT_DIR)

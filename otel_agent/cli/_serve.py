@@ -27,6 +27,16 @@ from otel_agent.server import (
     load_scripts,
 )
 
+# ServerConfig's and LocalAzureServer's validation messages start with the
+# parameter name.
+_OPTION_FOR_FIELD = {
+    "port": "--port",
+    "tokens_per_minute": "--tpm",
+    "requests_per_minute": "--rpm",
+    "window_seconds": "--window",
+    "default_max_tokens": "--default-max-tokens",
+}
+
 
 def register(app: typer.Typer) -> None:
     """Add the `serve` subcommand to *app*."""
@@ -74,7 +84,7 @@ def serve(
         )
         server = LocalAzureServer(config, port=port).start()
     except ValueError as error:
-        typer.echo(f"Error: {error}", err=True)
+        typer.echo(f"Error: {_name_option(str(error))}", err=True)
         raise typer.Exit(2) from None
     except OSError as error:
         typer.echo(f"Error: cannot listen on port {port}: {error.strerror}", err=True)
@@ -90,6 +100,14 @@ def serve(
     )
     _wait_for_interrupt()
     server.stop()
+
+
+def _name_option(message: str) -> str:
+    """Name the command-line option in a ``ServerConfig`` validation message."""
+    for field, option in _OPTION_FOR_FIELD.items():
+        if message.startswith(f"{field} "):
+            return option + message[len(field) :]
+    return message
 
 
 def _build_config(

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from otel_agent.instrumentation._rate_limit_headers import collect_headers
+from otel_agent.instrumentation._response_attributes import error_type_of
 
 if TYPE_CHECKING:
     from otel_agent.instrumentation._call import CallRecord
@@ -79,8 +80,7 @@ def _fail(attempt: Attempt | None, exception: BaseException) -> None:
     if attempt is None:
         return
     try:
-        cls = type(exception)
-        attempt.error_type = f"{cls.__module__}.{cls.__qualname__}"
+        attempt.error_type = error_type_of(exception)
     except Exception:
         _logger.debug("LiteLLM instrumentation: attempt not recorded", exc_info=True)
 

@@ -87,7 +87,10 @@ def input_messages_attribute(
     """``gen_ai.input.messages`` for a chat or text-completion request."""
     messages: list[dict[str, Any]] = []
     if operation == gen_ai.GenAiOperationNameValues.CHAT.value:
-        for message in kwargs.get("messages") or ():
+        # Only a list or tuple is read: iterating anything else (a generator)
+        # would consume the caller's messages.
+        requested = kwargs.get("messages")
+        for message in requested if isinstance(requested, (list, tuple)) else ():
             parts = _text_parts(_field(message, "content"))
             parts += _tool_call_parts(_field(message, "tool_calls"))
             messages.append({"role": _field(message, "role"), "parts": parts})

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import wrapt
@@ -12,9 +15,9 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
     BaseInstrumentor,
 )
 from opentelemetry.instrumentation.utils import unwrap
-from opentelemetry.metrics import get_meter
+from opentelemetry.metrics import Meter, get_meter
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
-from opentelemetry.trace import get_tracer
+from opentelemetry.trace import Tracer, get_tracer
 
 from otel_agent.instrumentation._attempts import (
     record_retry_delay,
@@ -23,6 +26,7 @@ from otel_agent.instrumentation._attempts import (
 )
 from otel_agent.instrumentation._call import Telemetry
 from otel_agent.instrumentation._content import content_capture_enabled
+from otel_agent.instrumentation._imports import when_imported
 from otel_agent.instrumentation._litellm_callbacks import (
     disable_litellm_otel,
     restore_litellm_otel,
@@ -40,6 +44,8 @@ __all__ = ["LiteLLMInstrumentor"]
 _logger = logging.getLogger(__name__)
 
 _Operation = gen_ai.GenAiOperationNameValues
+
+_LITELLM_MODULE = "litellm"
 
 # (sync function, async function, operation) on the ``litellm`` module. Router
 # and smolagents look these up on the module at call time, so replacing the
@@ -82,37 +88,73 @@ class LiteLLMInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         return _instruments
 
     def _instrument(self, **kwargs: Any) -> None:
-        import litellm
-
+        global _pending
         tracer = get_tracer(__name__, __version__, kwargs.get("tracer_provider"))
-        telemetry = Telemetry.create(
+        _pending = _PendingWrap(
             tracer=tracer,
             meter=get_meter(__name__, __version__, kwargs.get("meter_provider")),
             capture_content=content_capture_enabled(),
-            known_providers=frozenset(
-                str(getattr(p, "value", p)) for p in litellm.provider_list
-            ),
         )
-        for sync_name, async_name, operation in _LITELLM_FUNCTIONS:
-            async_wrapper = AsyncCallWrapper(telemetry, operation)
-            sync_wrapper = SyncCallWrapper(telemetry, operation, async_wrapper)
-            wrapt.wrap_function_wrapper(litellm, sync_name, sync_wrapper)
-            wrapt.wrap_function_wrapper(litellm, async_name, async_wrapper)
-        for module, name, wrapper in _OPENAI_HOOKS:
-            _wrap_optional(module, name, wrapper)
         instrument_smolagents(tracer)
-        disable_litellm_otel()
+        when_imported(_LITELLM_MODULE, _on_litellm_import)
 
     def _uninstrument(self, **kwargs: Any) -> None:
-        import litellm
-
-        for sync_name, async_name, _ in _LITELLM_FUNCTIONS:
-            unwrap(litellm, sync_name)
-            unwrap(litellm, async_name)
-        for module, name, _ in _OPENAI_HOOKS:
-            _unwrap_optional(module, name)
+        global _pending
+        _pending = None
+        litellm = sys.modules.get(_LITELLM_MODULE)
+        if litellm is not None:
+            for sync_name, async_name, _ in _LITELLM_FUNCTIONS:
+                unwrap(litellm, sync_name)
+                unwrap(litellm, async_name)
+            for module, name, _ in _OPENAI_HOOKS:
+                _unwrap_optional(module, name)
+            restore_litellm_otel()
         uninstrument_smolagents()
-        restore_litellm_otel()
+
+
+@dataclass(frozen=True)
+class _PendingWrap:
+    """What ``instrument()`` bound, kept until LiteLLM is imported."""
+
+    tracer: Tracer
+    meter: Meter
+    capture_content: bool
+
+
+# Set by instrument(), cleared by uninstrument(). The post-import hook cannot be
+# unregistered, so it wraps only while this is set.
+_pending: _PendingWrap | None = None
+
+
+def _on_litellm_import(litellm: ModuleType) -> None:
+    try:
+        _wrap_litellm(litellm)
+    except Exception:  # noqa: BLE001 - never break the application's import
+        _logger.debug("LiteLLM instrumentation: not installed", exc_info=True)
+
+
+def _wrap_litellm(litellm: ModuleType) -> None:
+    pending = _pending
+    if pending is None or isinstance(
+        getattr(litellm, "completion", None), wrapt.ObjectProxy
+    ):
+        return
+    telemetry = Telemetry.create(
+        tracer=pending.tracer,
+        meter=pending.meter,
+        capture_content=pending.capture_content,
+        known_providers=frozenset(
+            str(getattr(p, "value", p)) for p in litellm.provider_list
+        ),
+    )
+    for sync_name, async_name, operation in _LITELLM_FUNCTIONS:
+        async_wrapper = AsyncCallWrapper(telemetry, operation)
+        sync_wrapper = SyncCallWrapper(telemetry, operation, async_wrapper)
+        wrapt.wrap_function_wrapper(litellm, sync_name, sync_wrapper)
+        wrapt.wrap_function_wrapper(litellm, async_name, async_wrapper)
+    for module, name, wrapper in _OPENAI_HOOKS:
+        _wrap_optional(module, name, wrapper)
+    disable_litellm_otel()
 
 
 def _wrap_optional(module: str, name: str, wrapper: Callable[..., Any]) -> None:

@@ -44,7 +44,9 @@ def _is_litellm_otel(callback: object) -> bool:
 def disable_litellm_otel() -> None:
     """Remove LiteLLM's ``otel`` callback from its lists; warn the first time.
 
-    Cheap when absent (a scan of a few short lists). Thread-safe.
+    Cheap when absent (a scan of a few short lists). Thread-safe; the lock is
+    never held while logging. May raise on an unexpected LiteLLM layout: the
+    wrappers call it inside their pre-call guard.
     """
     global _warned
     litellm = sys.modules.get("litellm")
@@ -62,12 +64,15 @@ def disable_litellm_otel() -> None:
             found = True
             callbacks[:] = [cb for cb in callbacks if not _is_litellm_otel(cb)]
             _removed.setdefault(name, []).extend(otel)
-        if found and not _warned:
+        warn = found and not _warned
+        if warn:
             _warned = True
-            _logger.warning(
-                "LiteLLM's own 'otel' callback is on; otel-agent removed it so "
-                "each call is traced once"
-            )
+    # Logged outside the lock: handlers run arbitrary code and may log again.
+    if warn:
+        _logger.warning(
+            "LiteLLM's own 'otel' callback is on; otel-agent removed it so "
+            "each call is traced once"
+        )
 
 
 def restore_litellm_otel() -> None:

@@ -1,10 +1,10 @@
 """The one warning line for a call that saw HTTP 429 on any attempt.
 
-Replaces the traceback-per-429 the incident's logs were full of with one line on
-the ``otel_agent.rate_limit`` logger per logical call: which deployment, how much
-budget was left, how long to wait, which policy answered, and how the call
-ended (retried and succeeded, or not). Numbers only; no headers, no URL, no
-exception text.
+Instead of a long traceback per 429 (what LiteLLM and the openai SDK log on
+their own), one line on the ``otel_agent.rate_limit`` logger per logical call:
+which deployment, how much budget was left, how long to wait, which policy
+answered, and how the call ended (retried and succeeded, or not). Numbers
+only; no headers, no URL, no exception text.
 """
 
 from __future__ import annotations

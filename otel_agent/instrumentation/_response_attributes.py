@@ -19,6 +19,7 @@ __all__ = [
     "StreamAccumulator",
     "Usage",
     "error_attributes_of",
+    "error_type_of",
     "response_attributes_of",
     "status_code_of",
     "usage_of",
@@ -146,12 +147,15 @@ def status_code_of(exception: BaseException) -> int | None:
     return None
 
 
+def error_type_of(exception: BaseException) -> str:
+    """The ``error.type`` of *exception*: its fully qualified class name."""
+    cls = type(exception)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def error_attributes_of(exception: BaseException) -> Attributes:
     """``error.type`` (the exception's qualified class) and the HTTP status."""
-    cls = type(exception)
-    attributes: Attributes = {
-        error_attributes.ERROR_TYPE: f"{cls.__module__}.{cls.__qualname__}"
-    }
+    attributes: Attributes = {error_attributes.ERROR_TYPE: error_type_of(exception)}
     status = status_code_of(exception)
     if status is not None:
         attributes[http_attributes.HTTP_RESPONSE_STATUS_CODE] = status

@@ -25,6 +25,8 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from opentelemetry.semconv.attributes import error_attributes
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
+from otel_agent.instrumentation._imports import when_imported
+
 __all__ = ["AgentRunWrapper", "instrument_smolagents", "uninstrument_smolagents"]
 
 _logger = logging.getLogger(__name__)
@@ -120,18 +122,11 @@ def _on_import(module: Any) -> None:
         _logger.debug("smolagents instrumentation: not installed", exc_info=True)
 
 
-_hook_registered = False
-
-
 def instrument_smolagents(tracer: Tracer) -> None:
     """Wrap ``MultiStepAgent.run`` now, or when smolagents is first imported."""
-    global _active_wrapper, _hook_registered
+    global _active_wrapper
     _active_wrapper = AgentRunWrapper(tracer)
-    if _MODULE in sys.modules:
-        _on_import(sys.modules[_MODULE])
-    elif not _hook_registered:
-        _hook_registered = True
-        wrapt.register_post_import_hook(_on_import, _MODULE)
+    when_imported(_MODULE, _on_import)
 
 
 def uninstrument_smolagents() -> None:

@@ -24,8 +24,12 @@ __all__ = [
     "parse_time",
 ]
 
-STATUSES = ("ok", "error", "429")
-"""Values of ``--status``: the ``outcome`` of a call."""
+RATE_LIMITED_STATUS = "429"
+STATUSES = ("ok", "error", RATE_LIMITED_STATUS)
+"""Values of ``--status``. ``ok`` and ``error`` match the final ``outcome`` of a
+call; ``429`` matches every call that got at least one 429 answer, retried or
+final (``responses_429 > 0``), so a call retried to success matches both ``ok``
+and ``429``."""
 
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
@@ -133,9 +137,16 @@ class CallFilter:
             return False
         if self.until is not None and call.start > self.until:
             return False
-        if self.status is not None and call.outcome != self.status:
+        if self.status is not None and not _has_status(call, self.status):
             return False
         return all(condition.matches(call) for condition in self.conditions)
+
+
+def _has_status(call: LlmCall, status: str) -> bool:
+    # "429" asks where the 429s were: retried ones count, whatever the outcome.
+    if status == RATE_LIMITED_STATUS:
+        return call.responses_429 > 0
+    return call.outcome == status
 
 
 def _to_number(value: Any) -> float | None:

@@ -68,6 +68,8 @@ class LlmCall:
     the keys otel-agent and the GenAI conventions define.
     ``throttled_attempts`` counts the HTTP attempts inside the call that were
     answered 429 (``otel_agent.request.attempt`` events), retried ones included.
+    ``retry_after_s`` is the span's own retry delay, or else the delay the last
+    429 attempt asked for (a call that succeeded after a retried 429).
     """
 
     trace_id: str
@@ -180,6 +182,8 @@ def _call_from_span(span: Mapping[str, Any], service: str) -> LlmCall | None:
         gen_ai.GEN_AI_RESPONSE_MODEL, ""
     )
     error_type = attrs.get(error_attributes.ERROR_TYPE)
+    throttled, attempt_retry_after = _throttled_attempts(span.get("events") or [])
+    retry_after = _as_float(attrs.get(agent_attributes.RATE_LIMIT_RETRY_AFTER))
     return LlmCall(
         trace_id=_decode_id(span.get("traceId", "")),
         span_id=_decode_id(span.get("spanId", "")),
@@ -195,25 +199,31 @@ def _call_from_span(span: Mapping[str, Any], service: str) -> LlmCall | None:
             attrs.get(agent_attributes.RATE_LIMIT_REMAINING_TOKENS)
         ),
         limit_tokens=_as_int(attrs.get(agent_attributes.RATE_LIMIT_LIMIT_TOKENS)),
-        retry_after_s=_as_float(attrs.get(agent_attributes.RATE_LIMIT_RETRY_AFTER)),
+        retry_after_s=attempt_retry_after if retry_after is None else retry_after,
         policy_id=_as_str(attrs.get(agent_attributes.RATE_LIMIT_POLICY_ID)),
         http_status_code=_as_int(attrs.get(http_attributes.HTTP_RESPONSE_STATUS_CODE)),
         error_type=_as_str(error_type),
         status=_decode_status(span.get("status") or {}),
-        throttled_attempts=_count_throttled_attempts(span.get("events") or []),
+        throttled_attempts=throttled,
         attributes=attrs,
     )
 
 
-def _count_throttled_attempts(events: list[Mapping[str, Any]]) -> int:
+def _throttled_attempts(events: list[Mapping[str, Any]]) -> tuple[int, float | None]:
+    """The 429 attempt events: how many, and the retry delay the last one asked."""
     count = 0
+    retry_after: float | None = None
     for event in events:
         if event.get("name") != agent_attributes.REQUEST_ATTEMPT_EVENT:
             continue
         event_attributes = _decode_attributes(event.get("attributes") or [])
         status = event_attributes.get(http_attributes.HTTP_RESPONSE_STATUS_CODE)
-        count += _as_int(status) == _HTTP_TOO_MANY_REQUESTS
-    return count
+        if _as_int(status) != _HTTP_TOO_MANY_REQUESTS:
+            continue
+        count += 1
+        delay = _as_float(event_attributes.get(agent_attributes.RATE_LIMIT_RETRY_AFTER))
+        retry_after = delay if delay is not None else retry_after
+    return count, retry_after
 
 
 def _decode_attributes(key_values: list[Mapping[str, Any]]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -95,7 +95,7 @@ def _write_table(rows: Sequence[Row], view: str, file: TextIO) -> None:
         return
     table = Table(title=_TABLE_TITLES.get(view, view), title_justify="left")
     for column in rows[0]:
-        justify = "right" if column in _NUMERIC else "left"
+        justify: Literal["right", "left"] = "right" if column in _NUMERIC else "left"
         table.add_column(column, justify=justify, no_wrap=True)
     for row in rows:
         style = "bold red" if _is_rate_limited(row) else None

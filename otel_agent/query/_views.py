@@ -83,6 +83,17 @@ class _Totals:
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens
 
+    def summary(self) -> Row:
+        """The columns every grouped view ends with, in display order."""
+        return {
+            "calls": self.calls,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "total_tokens": self.total_tokens,
+            "rate_limited": self.rate_limited,
+            "errors": self.errors,
+        }
+
 
 def _group(
     calls: Sequence[LlmCall], key: Callable[[LlmCall], Any]
@@ -99,12 +110,7 @@ def _models_rows(calls: Sequence[LlmCall]) -> list[Row]:
     return [
         {
             "model": model,
-            "calls": totals.calls,
-            "input_tokens": totals.input_tokens,
-            "output_tokens": totals.output_tokens,
-            "total_tokens": totals.total_tokens,
-            "rate_limited": totals.rate_limited,
-            "errors": totals.errors,
+            **totals.summary(),
         }
         for model, totals in ordered
     ]
@@ -119,12 +125,7 @@ def _traces_rows(calls: Sequence[LlmCall]) -> list[Row]:
             "start": _format_time(_from_ns(totals.first_ns)),
             "service": ",".join(sorted(totals.services)),
             "models": ",".join(sorted(totals.models)),
-            "calls": totals.calls,
-            "input_tokens": totals.input_tokens,
-            "output_tokens": totals.output_tokens,
-            "total_tokens": totals.total_tokens,
-            "rate_limited": totals.rate_limited,
-            "errors": totals.errors,
+            **totals.summary(),
         }
         for trace_id, totals in ordered
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, overload
 
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.resources import Resource
@@ -36,6 +36,12 @@ class ItemRedaction:
             self.value(key): self.value(value, key) for key, value in attributes.items()
         }
         return _bounded(redacted, attributes)
+
+    @overload
+    def scope(self, scope: InstrumentationScope) -> InstrumentationScope: ...
+
+    @overload
+    def scope(self, scope: None) -> None: ...
 
     def scope(self, scope: InstrumentationScope | None) -> InstrumentationScope | None:
         """Return *scope* with its attributes redacted (most scopes have none)."""

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import copy
 import logging
+from typing import cast
 
+from opentelemetry._logs import SeverityNumber
+from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.context import Context
 from opentelemetry.sdk._logs import LogRecordProcessor, ReadWriteLogRecord
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
@@ -55,6 +58,7 @@ class RedactingLogRecordProcessor(LogRecordProcessor):
         return self._drops.count
 
     def on_emit(self, log_record: ReadWriteLogRecord) -> None:
+        """Forward a redacted copy of *log_record*; drop and count it on failure."""
         try:
             redacted = self.redact_log_record(log_record)
         except Exception:
@@ -70,7 +74,7 @@ class RedactingLogRecordProcessor(LogRecordProcessor):
         *,
         context: Context | None = None,
         instrumentation_scope: InstrumentationScope | None = None,
-        severity_number: object = None,
+        severity_number: SeverityNumber | None = None,
         event_name: str | None = None,
     ) -> bool:
         try:
@@ -84,6 +88,7 @@ class RedactingLogRecordProcessor(LogRecordProcessor):
             return True
 
     def shutdown(self) -> None:
+        """Shut the delegate down; blocks as long as the delegate does."""
         try:
             self._delegate.shutdown()
         except Exception:
@@ -92,6 +97,7 @@ class RedactingLogRecordProcessor(LogRecordProcessor):
             )
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
+        """Flush the delegate, blocking up to *timeout_millis*; False on failure."""
         try:
             return self._delegate.force_flush(timeout_millis)
         except Exception:
@@ -121,7 +127,9 @@ class RedactingLogRecordProcessor(LogRecordProcessor):
             instrumentation_scope=redaction.scope(log_record.instrumentation_scope),
             limits=log_record.limits,
         )
-        result.log_record.attributes.dropped = log_record.dropped_attributes
+        # ReadWriteLogRecord keeps its attributes as BoundedAttributes.
+        bounded = cast(BoundedAttributes, result.log_record.attributes)
+        bounded.dropped = log_record.dropped_attributes
         return result
 
 

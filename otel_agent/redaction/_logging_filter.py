@@ -56,7 +56,15 @@ class RedactingLoggingFilter(logging.Filter):
         """Records dropped because they could not be redacted."""
         return self._drops.count
 
-    def filter(self, record: logging.LogRecord) -> bool | logging.LogRecord:
+    # Returning a record (a redacted copy) is allowed from Python 3.12 on.
+    def filter(  # type: ignore[override]
+        self, record: logging.LogRecord
+    ) -> bool | logging.LogRecord:
+        """Let a redacted copy through (3.12+) or redact *record* in place.
+
+        Runs on the logging thread; never raises: a record that cannot be
+        redacted is dropped (False) and counted.
+        """
         try:
             redacted = self._redact_record(record)
         except Exception:

@@ -71,7 +71,7 @@ class RedactionResult(NamedTuple):
     counts: Mapping[str, int]
 
     @property
-    def count(self) -> int:
+    def count(self) -> int:  # type: ignore[override]  # shadows tuple.count
         """How many values were replaced."""
         return sum(self.counts.values())
 

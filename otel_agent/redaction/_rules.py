@@ -38,6 +38,8 @@ from __future__ import annotations
 
 from typing import Final, NamedTuple
 
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
+
 from otel_agent import attributes
 
 
@@ -187,13 +189,13 @@ SAFE_KEYS: Final[frozenset[str]] = frozenset(
     {
         # Token usage and the other GenAI semantic-convention numbers.
         "gen_ai.usage.*",
-        "gen_ai.request.model",
-        "gen_ai.response.model",
-        "gen_ai.response.id",
-        "gen_ai.request.max_tokens",
-        "gen_ai.system",
-        "gen_ai.provider.name",
-        "gen_ai.operation.name",
+        gen_ai.GEN_AI_REQUEST_MODEL,
+        gen_ai.GEN_AI_RESPONSE_MODEL,
+        gen_ai.GEN_AI_RESPONSE_ID,
+        gen_ai.GEN_AI_REQUEST_MAX_TOKENS,
+        gen_ai.GEN_AI_SYSTEM,
+        gen_ai.GEN_AI_PROVIDER_NAME,
+        gen_ai.GEN_AI_OPERATION_NAME,
         # Everything otel-agent records itself.
         attributes.RATE_LIMIT_PREFIX + "*",
         attributes.USAGE_ESTIMATED,

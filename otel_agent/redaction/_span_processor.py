@@ -74,6 +74,7 @@ class RedactingSpanProcessor(SpanProcessor):
             _logger.debug("Span processor delegate failed on ending", exc_info=True)
 
     def on_end(self, span: ReadableSpan) -> None:
+        """Forward a redacted copy of *span*; drop and count it if that fails."""
         try:
             redacted = self.redact_span(span)
         except Exception:
@@ -85,12 +86,14 @@ class RedactingSpanProcessor(SpanProcessor):
             _logger.debug("Span processor delegate failed on end", exc_info=True)
 
     def shutdown(self) -> None:
+        """Shut the delegate down; blocks as long as the delegate does."""
         try:
             self._delegate.shutdown()
         except Exception:
             _logger.debug("Span processor delegate failed on shutdown", exc_info=True)
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
+        """Flush the delegate, blocking up to *timeout_millis*; False on failure."""
         try:
             return self._delegate.force_flush(timeout_millis)
         except Exception:

@@ -116,19 +116,7 @@ def chat_completion(
         "logprobs": None,
         "finish_reason": _finish_reason(step),
     }
-    body: dict[str, Any] = {
-        "id": identity.response_id,
-        "object": "chat.completion",
-        "created": identity.created,
-        "model": identity.model,
-        "system_fingerprint": identity.system_fingerprint,
-        "choices": [choice],
-        "usage": usage,
-    }
-    if identity.azure:
-        choice["content_filter_results"] = _filter_results(False)
-        body["prompt_filter_results"] = _prompt_filter_results()
-    return body
+    return _completion_body(identity, "chat.completion", choice, usage)
 
 
 def chat_completion_chunks(
@@ -225,9 +213,19 @@ def text_completion(
         "logprobs": None,
         "finish_reason": "stop",
     }
+    return _completion_body(identity, "text_completion", choice, usage)
+
+
+def _completion_body(
+    identity: ReplyIdentity,
+    object_name: str,
+    choice: dict[str, Any],
+    usage: dict[str, Any],
+) -> dict[str, Any]:
+    """A one-choice completion body; Azure adds its content-filter results."""
     body: dict[str, Any] = {
         "id": identity.response_id,
-        "object": "text_completion",
+        "object": object_name,
         "created": identity.created,
         "model": identity.model,
         "system_fingerprint": identity.system_fingerprint,

@@ -43,7 +43,9 @@ def _is_stream_cut(error: BaseException | None) -> bool:
     if isinstance(error, StreamCut):
         return True
     nested = getattr(error, "exceptions", None)
-    return bool(nested) and all(_is_stream_cut(item) for item in nested)
+    if not nested:
+        return False
+    return all(_is_stream_cut(item) for item in nested)
 
 
 _stream_cut_filter = _DropStreamCuts()

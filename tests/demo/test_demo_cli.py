@@ -92,6 +92,64 @@ def test_demo_hits_a_rate_limit_and_still_answers(demo_run: tuple[str, Path]) ->
     assert "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317" in output
 
 
+def test_demo_next_steps_name_service_and_collector_prerequisites(
+    demo_run: tuple[str, Path],
+) -> None:
+    output, run_dir = demo_run
+
+    steps = output[output.index("Send the same telemetry") :].splitlines()
+    assert [line.split("#")[0].strip() for line in steps[1:]] == [
+        "mkdir -p collector-output",
+        'OTELCOL_USER="$(id -u):$(id -g)" docker compose -f collector/compose.yaml'
+        " up -d",
+        "export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317",
+        "export OTEL_SERVICE_NAME=harbor-agent",
+        "opentelemetry-instrument python your_agent.py",
+        "otel-agent query calls --jaeger http://127.0.0.1:16686 --service harbor-agent",
+    ]
+    services = {
+        attribute["value"]["stringValue"]
+        for line in (run_dir / "otel-output" / "traces.jsonl").read_text().splitlines()
+        for resource_spans in json.loads(line)["resourceSpans"]
+        for attribute in resource_spans["resource"]["attributes"]
+        if attribute["key"] == "service.name"
+    }
+    assert services == {"harbor-agent"}
+
+
+def test_demo_query_status_429_finds_retried_calls(
+    demo_run: tuple[str, Path],
+) -> None:
+    _, run_dir = demo_run
+    served = json.loads((run_dir / "server-calls.json").read_text())
+
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "otel-agent"),
+            "query",
+            "calls",
+            str(run_dir / "otel-output"),
+            "--status",
+            "429",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert sum(row["rate_limited"] for row in rows) == sum(
+        c["status"] == 429 for c in served
+    )
+    # Retried to success: the final outcome is ok, the 429's delay is shown.
+    assert {row["status"] for row in rows} == {"ok"}
+    assert all(row["retry_after_s"] > 0 for row in rows), rows
+
+
 def test_demo_tables_list_model_calls_only(demo_run: tuple[str, Path]) -> None:
     output, run_dir = demo_run
     served = json.loads((run_dir / "server-calls.json").read_text())

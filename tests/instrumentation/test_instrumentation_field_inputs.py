@@ -1,5 +1,6 @@
-"""The failing inputs from the field (issue 3), each reproduced against the local
-server; the right value is the assertion."""
+"""Inputs seen to break GenAI instrumentations in real use (odd headers, huge
+prompts, unusual LiteLLM arguments), each reproduced against the local server;
+the right value is the assertion."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def _messages_of_prompt_tokens(tokens: int) -> list[dict[str, str]]:
 async def test_stream_with_include_usage_span_has_usage_of_final_chunk(
     instrumentor: Any, azure_server: Any, spans: Any, fake_key: str
 ) -> None:
-    """Input 1: usage arrives in a last chunk whose ``choices`` is empty."""
+    """Usage arrives in a last chunk whose ``choices`` is empty."""
     case = Case("sync", "chat", "azure", stream=True)
 
     outcome = await run_call(case, call_kwargs(azure_server, case, fake_key))
@@ -67,7 +68,7 @@ async def test_stream_without_include_usage_marks_litellm_estimate(
     metrics: Any,
     fake_key: str,
 ) -> None:
-    """Input 2: the provider sent no usage; LiteLLM's count is marked estimated."""
+    """The provider sent no usage; LiteLLM's count is marked estimated."""
     case = Case(mode, "chat", "azure", stream=True)
     kwargs = call_kwargs(azure_server, case, fake_key)
     del kwargs["stream_options"]
@@ -94,7 +95,7 @@ async def test_two_calls_in_agent_step_get_own_child_spans(
     tracer_provider: Any,
     fake_key: str,
 ) -> None:
-    """Input 3, sync: two calls of 100 input tokens in one application span."""
+    """Sync: two calls of 100 input tokens in one application span."""
     case = Case("sync", "chat", "azure")
     kwargs = call_kwargs(
         azure_server, case, fake_key, messages=_messages_of_prompt_tokens(100)
@@ -121,7 +122,7 @@ async def test_acompletion_after_agent_step_ended_keeps_step_untouched(
     tracer_provider: Any,
     fake_key: str,
 ) -> None:
-    """Input 3, async: ``agent.step`` ends before LiteLLM's callbacks run."""
+    """Async: ``agent.step`` ends before LiteLLM's callbacks run."""
     case = Case("async", "chat", "azure")
     kwargs = call_kwargs(
         azure_server, case, fake_key, messages=_messages_of_prompt_tokens(100)
@@ -162,7 +163,7 @@ async def test_acompletion_after_agent_step_ended_keeps_step_untouched(
 async def test_field_headers_reach_span_typed(
     case: Case, instrumentor: Any, make_azure_server: Any, spans: Any, fake_key: str
 ) -> None:
-    """Input 4: headers LiteLLM keeps only as ``llm_provider-`` copies, or not on
+    """Headers LiteLLM keeps only as ``llm_provider-`` copies, or not on
     stream chunks at all, reach the span as typed scalars."""
     server = make_azure_server(generous_config(extra_headers=FIELD_HEADERS))
 
@@ -199,7 +200,7 @@ async def test_openai_sdk_without_httpx_spans_litellm_span_complete(
     tracer_provider: Any,
     fake_key: str,
 ) -> None:
-    """Input 5: openai 3.x sends through httpx2, so the httpx instrumentation
+    """The openai 3.x SDK sends through httpx2, so the httpx instrumentation
     sees nothing of a direct SDK call; a LiteLLM call's span is complete."""
     HTTPXClientInstrumentor().instrument(tracer_provider=tracer_provider)
     try:
@@ -229,7 +230,7 @@ async def test_openai_sdk_without_httpx_spans_litellm_span_complete(
 async def test_embedding_span_has_input_tokens_and_chat_rate_limit_keys(
     instrumentor: Any, azure_server: Any, spans: Any, fake_key: str
 ) -> None:
-    """Input 6: an embedding of 5 prompt tokens, and the same headroom keys as chat."""
+    """An embedding of 5 prompt tokens, and the same headroom keys as chat."""
     text = "one two three four five"
     assert count_text_tokens(text) == 5
     embeddings = Case("sync", "embeddings", "azure")
@@ -294,7 +295,7 @@ def future_litellm_distribution(tmp_path: Path) -> Any:
 def test_auto_instrumentation_skips_instrumentor_for_future_litellm(
     future_litellm_distribution: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Input 7: skipped by ``opentelemetry-instrument``, never imported."""
+    """An unsupported LiteLLM version: the instrumentor is skipped, never imported."""
     monkeypatch.delenv("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", raising=False)
     distro = _RecordingDistro()
 

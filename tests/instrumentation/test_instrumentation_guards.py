@@ -1,21 +1,30 @@
 """Telemetry faults never reach the caller.
 
 Each test breaks one step of one wrapper path (before the call, after it, the
-error path, per stream chunk, at stream end, the attempt hook) and shows the
+error path, per stream chunk, at stream end, the attempt and retry-delay hooks,
+the LiteLLM callback scan, the agent-run span's start and end) and shows the
 caller gets the same value, or the same exception, as without instrumentation.
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import litellm
 import pytest
 from _instrumentation_calls import Case, call_kwargs, run_call
 from _local_azure import AZURE_API_VERSION, CHAT_DEPLOYMENT, generous_config
+from opentelemetry import context
 from smolagents import LiteLLMModel, ToolCallingAgent
 
-from otel_agent.instrumentation import _call, _response_attributes, _smolagents
+from otel_agent.instrumentation import (
+    _attempts,
+    _call,
+    _response_attributes,
+    _smolagents,
+    _wrappers,
+)
 from otel_agent.server import Fault, ScriptStep, ToolCall
 
 REPLY = "The reply the server was scripted to give."
@@ -40,6 +49,11 @@ BROKEN_STEPS = [
 STREAM_STEPS = [
     ("per-chunk", _response_attributes.StreamAccumulator, "add"),
     ("stream-end", _call.CallRecord, "finish_stream"),
+]
+# Hooks that only run when the openai SDK retries: a 429, then the answer.
+RETRY_STEPS = [
+    ("attempt-end", _attempts, "collect_headers"),
+    ("retry-delay", _call.CallRecord, "set_retry_delay"),
 ]
 MODES = ["sync", "async"]
 
@@ -161,21 +175,58 @@ async def test_broken_stream_end_cut_stream_raises_same_exception(
     assert len(traced.chunks) == len(bare.chunks)
 
 
-def test_broken_agent_span_agent_run_returns_answer(
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("step", "owner", "name"), RETRY_STEPS, ids=[s[0] for s in RETRY_STEPS]
+)
+async def test_broken_retry_hook_retried_call_returns_same_response(
+    mode: str,
+    step: str,
+    owner: Any,
+    name: str,
     instrumentor: Any,
-    make_azure_server: Any,
+    scripted_server: Any,
+    spans: Any,
     fake_key: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    server = make_azure_server(
-        generous_config(
-            script=[
-                ScriptStep(tool_calls=[ToolCall("final_answer", {"answer": REPLY})])
-            ]
-        )
+    monkeypatch.setattr(owner, name, _broken)
+    scripted_server.inject(Fault.rate_limited(1, retry_after=0.01))
+    case = Case(mode, "chat", "azure")
+
+    outcome = await run_call(
+        case, call_kwargs(scripted_server, case, fake_key, num_retries=1)
     )
-    monkeypatch.setattr(_smolagents.trace, "set_span_in_context", _broken)
-    agent = ToolCallingAgent(
+
+    assert outcome.exception is None
+    assert outcome.response.choices[0].message.content == REPLY
+    refused, answered = scripted_server.calls
+    assert refused.status == 429
+    assert outcome.response.usage.prompt_tokens == answered.usage["prompt_tokens"]
+    assert len(spans.spans()) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_broken_callback_scan_call_returns_same_response_untraced(
+    mode: str,
+    instrumentor: Any,
+    scripted_server: Any,
+    spans: Any,
+    fake_key: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_wrappers, "disable_litellm_otel", _broken)
+    case = Case(mode, "chat", "azure")
+
+    outcome = await run_call(case, call_kwargs(scripted_server, case, fake_key))
+
+    assert outcome.exception is None
+    assert outcome.response.choices[0].message.content == REPLY
+    assert spans.spans() == []
+
+
+def _agent(server: Any, fake_key: str) -> ToolCallingAgent:
+    return ToolCallingAgent(
         tools=[],
         model=LiteLLMModel(
             model_id=f"azure/{CHAT_DEPLOYMENT}",
@@ -186,5 +237,46 @@ def test_broken_agent_span_agent_run_returns_answer(
         max_steps=2,
         verbosity_level=0,
     )
+
+
+@pytest.fixture
+def answering_server(make_azure_server: Any) -> Any:
+    return make_azure_server(
+        generous_config(
+            script=[
+                ScriptStep(tool_calls=[ToolCall("final_answer", {"answer": REPLY})])
+            ]
+        )
+    )
+
+
+def test_broken_agent_span_agent_run_returns_answer(
+    instrumentor: Any,
+    answering_server: Any,
+    fake_key: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_smolagents.trace, "set_span_in_context", _broken)
+    agent = _agent(answering_server, fake_key)
+
+    assert agent.run("Answer.") == REPLY
+
+
+def test_broken_agent_span_end_agent_run_returns_answer(
+    instrumentor: Any,
+    answering_server: Any,
+    fake_key: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def detach_then_fail(token: Any) -> None:
+        context.detach(token)  # keep the test's own context clean
+        raise RuntimeError("telemetry bug")
+
+    monkeypatch.setattr(
+        _smolagents,
+        "context",
+        SimpleNamespace(attach=context.attach, detach=detach_then_fail),
+    )
+    agent = _agent(answering_server, fake_key)
 
     assert agent.run("Answer.") == REPLY

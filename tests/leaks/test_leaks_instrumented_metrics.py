@@ -8,15 +8,12 @@ hold neither the credentials planted in ``OTEL_RESOURCE_ATTRIBUTES`` and
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+from _script_runner import BIN, script_runner
 from leaks_helpers import leaked
-
-_BIN = Path(sys.executable).parent
 
 _SCRIPT = textwrap.dedent(
     """
@@ -39,26 +36,18 @@ def test_instrumented_app_metrics_and_resource_files_hold_no_secret(
     planted = {
         name: fake_secrets[name] for name in ("openai", "bearer", "jwt", "google")
     }
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    env.update(
-        PATH=f"{_BIN}{os.pathsep}{env.get('PATH', '')}",
-        OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="litellm",
+    run = script_runner(
+        tmp_path,
+        [str(BIN / "opentelemetry-instrument"), sys.executable],
+        base={"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "litellm"},
+    )
+
+    process = run(
+        _SCRIPT,
         OTEL_SERVICE_NAME=f"agent-{planted['google']}",
         OTEL_RESOURCE_ATTRIBUTES=f"deployment.token=Bearer%20{planted['jwt']}",
         LEAK_TEST_KEY=planted["openai"],
         LEAK_TEST_BEARER=planted["bearer"],
-    )
-    script = tmp_path / "app.py"
-    script.write_text(_SCRIPT)
-
-    process = subprocess.run(
-        [str(_BIN / "opentelemetry-instrument"), sys.executable, str(script)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
     )
 
     assert process.returncode == 0, process.stderr

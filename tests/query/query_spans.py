@@ -39,6 +39,8 @@ class CallSpec:
     trace: str = "task-a"
     # HTTP attempts answered 429 and retried before this call's final answer.
     throttled_attempts: int = 0
+    # The retry delay each of those 429 answers asked for, in seconds.
+    attempt_retry_after_s: float | None = None
 
 
 # An agent run: two tasks (traces), two models, one 429 in the second minute.
@@ -102,13 +104,16 @@ def _write_call(tracer, root, spec: CallSpec) -> None:
         attributes=_call_attributes(spec),
     )
     for number in range(1, spec.throttled_attempts + 1):
+        attempt = {
+            attributes.REQUEST_ATTEMPT_NUMBER: number,
+            http_attributes.HTTP_RESPONSE_STATUS_CODE: 429,
+            error_attributes.ERROR_TYPE: "429",
+        }
+        if spec.attempt_retry_after_s is not None:
+            attempt[attributes.RATE_LIMIT_RETRY_AFTER] = spec.attempt_retry_after_s
         span.add_event(
             attributes.REQUEST_ATTEMPT_EVENT,
-            attributes={
-                attributes.REQUEST_ATTEMPT_NUMBER: number,
-                http_attributes.HTTP_RESPONSE_STATUS_CODE: 429,
-                error_attributes.ERROR_TYPE: "429",
-            },
+            attributes=attempt,
             timestamp=_ns(spec.start_s),
         )
     if spec.status_code == 429:

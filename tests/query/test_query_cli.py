@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from query_spans import CallSpec, write_calls
 from typer.testing import CliRunner
 
 from otel_agent.cli import app
@@ -117,3 +118,45 @@ def test_cli_query_missing_source_exits_1(runner: CliRunner, tmp_path: Path):
         result.stderr.strip()
         == f"Error: {tmp_path / 'nope'}: no such file or directory"
     )
+
+
+def test_cli_query_missing_default_output_dir_hints_next_step(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(OTEL_AGENT_OUTPUT_DIR, raising=False)
+
+    result = runner.invoke(app, ["query", "calls"])
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: otel-output: no such file or directory; run your agent under "
+        "opentelemetry-instrument first, or pass the directory the demo printed "
+        "(e.g. otel-agent-demo/otel-output)\n"
+    )
+
+
+def test_cli_query_status_429_lists_retried_call_with_retry_after(
+    runner: CliRunner, tmp_path: Path
+):
+    path = tmp_path / "traces.jsonl"
+    write_calls(
+        path,
+        (
+            CallSpec("gpt-4o", 0, 10, 1),
+            CallSpec(
+                "gpt-4o", 5, 20, 2, throttled_attempts=1, attempt_retry_after_s=3.0
+            ),
+        ),
+    )
+
+    result = runner.invoke(
+        app, ["query", "calls", str(path), "--status", "429", "-f", "json"]
+    )
+
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [
+        (r["input_tokens"], r["status"], r["rate_limited"], r["retry_after_s"])
+        for r in rows
+    ] == [(20, "ok", 1, 3.0)]

@@ -411,3 +411,46 @@ def test_calls_from_traces_data_tolerates_encoder_variants(
         1.0,
     )
     assert call.retry_after_s == float("inf")
+
+
+@pytest.mark.parametrize(
+    ("status", "expected_models"),
+    [
+        ("429", ["refused", "retried"]),
+        ("ok", ["retried", "clean"]),
+        ("error", []),
+    ],
+)
+def test_call_filter_status_retried_429_matches_429_and_final_outcome(
+    tmp_path: Path, status: str, expected_models: list[str]
+):
+    path = tmp_path / "traces.jsonl"
+    write_calls(
+        path,
+        (
+            CallSpec("refused", 0, status_code=429),
+            CallSpec("retried", 5, 10, 1, throttled_attempts=1),
+            CallSpec("clean", 10, 10, 1),
+        ),
+    )
+
+    kept = CallFilter(status=status).apply(load_calls_from_files([path]))
+
+    assert [call.model for call in kept] == expected_models
+
+
+def test_load_calls_from_files_retried_429_retry_after_from_attempt(tmp_path: Path):
+    path = tmp_path / "traces.jsonl"
+    write_calls(
+        path,
+        (
+            CallSpec(
+                "gpt-4o", 0, 10, 1, throttled_attempts=1, attempt_retry_after_s=7.5
+            ),
+        ),
+    )
+
+    [call] = load_calls_from_files([path])
+
+    assert (call.outcome, call.responses_429, call.retry_after_s) == ("ok", 1, 7.5)
+    assert build_rows([call], "calls")[0]["retry_after_s"] == 7.5

@@ -209,10 +209,28 @@ def test_cli_query_jaeger_models_json(fake_jaeger):
     ]
 
 
-def test_cli_query_jaeger_without_service_is_usage_error(fake_jaeger):
+def test_cli_query_jaeger_without_service_is_usage_error(fake_jaeger, monkeypatch):
     url, _ = fake_jaeger
+    monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
 
     result = CliRunner().invoke(app, ["query", "calls", "--jaeger", url])
 
     assert result.exit_code == 2
-    assert "--jaeger needs --service" in result.stderr
+    assert "--jaeger needs --service (or $OTEL_SERVICE_NAME)" in result.stderr
+
+
+def test_cli_query_jaeger_service_defaults_to_otel_service_name(
+    fake_jaeger, monkeypatch
+):
+    url, _ = fake_jaeger
+    window = ["--since", "2026-01-01T10:00:00Z", "--until", "2026-01-01T10:05:00Z"]
+    explicit = CliRunner().invoke(
+        app, ["query", "calls", "--jaeger", url, "--service", "agent", *window]
+    )
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "agent")
+
+    from_env = CliRunner().invoke(app, ["query", "calls", "--jaeger", url, *window])
+
+    assert from_env.exit_code == 0, from_env.output
+    assert "gpt-4o-mini" in from_env.stdout
+    assert from_env.stdout == explicit.stdout

@@ -42,7 +42,7 @@ def _fill(template: str, credentials: dict[str, str], prose: str = "") -> str:
 
 # (case id, input template, expected output template)
 REDACTED = [
-    # Field input 1: a bare 32-hex key, given away only by its header name.
+    # A bare 32-hex key, given away only by its header name.
     (
         "field1_litellm_curl_subscription_key",
         "POST Request Sent from LiteLLM:\ncurl -X POST \\\n"
@@ -59,7 +59,7 @@ REDACTED = [
         "headers:\nOcp-Apim-Subscription-Key: {hex32}\nx-request-id: r-1\n",
         "headers:\nOcp-Apim-Subscription-Key: {M:sensitive_key}\nx-request-id: r-1\n",
     ),
-    # Field input 2: the key inside an authentication error message.
+    # The key inside an authentication error message.
     (
         "field2_auth_error_message",
         "litellm.AuthenticationError: AzureException - Incorrect API key "
@@ -67,19 +67,19 @@ REDACTED = [
         "litellm.AuthenticationError: AzureException - Incorrect API key "
         "provided: {M:openai_api_key}. You can find your API key at the portal.",
     ),
-    # Field input 4: a long prompt with the word "session" and one JWT.
+    # A long prompt with the word "session" and one JWT.
     (
         "field4_long_prompt_one_jwt",
         "{prose} token={jwt} {prose}",
         "{prose} token={M:jwt} {prose}",
     ),
-    # Field input 5: the password never reaches the marker.
+    # The password never reaches the marker.
     (
         "field5_connection_url_password",
         "connecting to postgres://admin:{password}@db:5432/app",
         "connecting to postgres://admin:{M:url_password}@db:5432/app",
     ),
-    # Field input 6: secret query parameters go, the rest of the URL stays.
+    # Secret query parameters go, the rest of the URL stays.
     (
         "field6_url_secret_query_params",
         "https://gen.googleapis.com/v1/models?key={google}&api-key={hex32}"
@@ -87,7 +87,7 @@ REDACTED = [
         "https://gen.googleapis.com/v1/models?key={M:url_query_secret}"
         "&api-key={M:url_query_secret}&sig={M:url_query_secret}&alt=json",
     ),
-    # The incident: a Python repr of extra_body.
+    # A Python repr of extra_body, as LiteLLM's debug log prints a request.
     (
         "incident_repr_azure_ad_token",
         "completion(extra_body={'azure_ad_token': '{jwt}', 'user': 'bob'})",

@@ -64,8 +64,14 @@ def test_serve_prints_url_answers_script_and_stops_on_sigint(tmp_path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--window", "0"], "Error: window_seconds must be positive"),
-        (["--tpm", "-5"], "Error: tokens_per_minute must be a positive integer"),
+        (["--window", "0"], "Error: --window must be positive"),
+        (["--tpm", "-5"], "Error: --tpm must be a positive integer"),
+        (["--rpm", "0"], "Error: --rpm must be a positive integer"),
+        (
+            ["--default-max-tokens", "-1"],
+            "Error: --default-max-tokens must be a non-negative integer",
+        ),
+        (["--port", "70000"], "Error: --port must be an integer from 0 to 65535"),
         (["--script", "/nonexistent/script.json"], "Error: cannot read script file"),
     ],
 )

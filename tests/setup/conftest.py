@@ -4,59 +4,28 @@ global tracer and logger provider per test)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import textwrap
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _script_runner import BIN, ScriptRunner, script_runner
 
-_BIN = Path(sys.executable).parent
-
-
-def _child_environment(extra: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    env.update(
-        LITELLM_LOCAL_MODEL_COST_MAP="True",
-        PATH=f"{_BIN}{os.pathsep}{env.get('PATH', '')}",
-        PYTHONUNBUFFERED="1",
-        # These tests are about the pipeline, not LiteLLM: skip importing it.
-        OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="litellm",
-    )
-    env.update(extra)
-    return env
+# These tests are about the pipeline, not LiteLLM: skip importing it.
+_PIPELINE_ONLY = {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "litellm"}
 
 
 @pytest.fixture
-def run_instrumented(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+def run_instrumented(tmp_path: Path) -> ScriptRunner:
     """``run_instrumented(source, **env)``: run *source* as a script under
     ``opentelemetry-instrument`` with cwd *tmp_path*; returns the process."""
-
-    return _runner(tmp_path, [str(_BIN / "opentelemetry-instrument"), sys.executable])
+    return script_runner(
+        tmp_path,
+        [str(BIN / "opentelemetry-instrument"), sys.executable],
+        base=_PIPELINE_ONLY,
+    )
 
 
 @pytest.fixture
-def run_python(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+def run_python(tmp_path: Path) -> ScriptRunner:
     """``run_python(source, **env)``: like ``run_instrumented``, plain Python."""
-    return _runner(tmp_path, [sys.executable])
-
-
-def _runner(
-    cwd: Path, launcher: list[str]
-) -> Callable[..., subprocess.CompletedProcess[str]]:
-    def run(source: str, **env: str) -> subprocess.CompletedProcess[str]:
-        script = cwd / "app.py"
-        script.write_text(textwrap.dedent(source))
-        return subprocess.run(
-            [*launcher, str(script)],
-            cwd=cwd,
-            env=_child_environment(env),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-
-    return run
+    return script_runner(tmp_path, [sys.executable], base=_PIPELINE_ONLY)

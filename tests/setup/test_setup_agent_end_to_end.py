@@ -1,4 +1,4 @@
-"""Issue 4's end-to-end case: the example agent under ``opentelemetry-instrument``
+"""End to end: the example agent under ``opentelemetry-instrument``
 with LiteLLM debug logging and HTTP header capture on, exporting over OTLP/HTTP
 to a receiver on loopback, and through the embedded OTLP JSON files. The bytes
 that leave the process hold no planted credential; token counts and rate-limit
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import http.server
-import os
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 from _fakes import fake_jwt
+from _script_runner import BIN, child_environment
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
 )
@@ -32,8 +32,6 @@ from otel_agent.cli._demo import (
     find_example_agent,
 )
 from otel_agent.server import LocalAzureServer
-
-_BIN = Path(sys.executable).parent
 
 
 class _Receiver(http.server.ThreadingHTTPServer):
@@ -87,22 +85,24 @@ def token() -> str:
 def _run_agent(
     server: LocalAzureServer, cwd: Path, token: str, **extra: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    env.update(
-        AZURE_API_BASE=server.base_url,
-        AZURE_API_VERSION=API_VERSION,
-        AZURE_AD_TOKEN=token,
-        AZURE_DEPLOYMENT=DEPLOYMENT,
-        LITELLM_LOCAL_MODEL_COST_MAP="True",
-        LITELLM_LOG="DEBUG",
-        OTEL_AGENT_LIBRARY_DEBUG="true",
-        OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_REQUEST="authorization,api-key",
-        OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_RESPONSE=".*",
-        **extra,
+    env = child_environment(
+        extra,
+        base={
+            "AZURE_API_BASE": server.base_url,
+            "AZURE_API_VERSION": API_VERSION,
+            "AZURE_AD_TOKEN": token,
+            "AZURE_DEPLOYMENT": DEPLOYMENT,
+            "LITELLM_LOG": "DEBUG",
+            "OTEL_AGENT_LIBRARY_DEBUG": "true",
+            "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_REQUEST": (
+                "authorization,api-key"
+            ),
+            "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_RESPONSE": ".*",
+        },
     )
     return subprocess.run(
         [
-            str(_BIN / "opentelemetry-instrument"),
+            str(BIN / "opentelemetry-instrument"),
             sys.executable,
             str(find_example_agent()),
         ],
