@@ -17,6 +17,7 @@ import logging
 import os
 from typing import Any
 
+from opentelemetry import metrics
 from opentelemetry.environment_variables import (
     OTEL_LOGS_EXPORTER,
     OTEL_METRICS_EXPORTER,
@@ -36,7 +37,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.util._importlib_metadata import EntryPoint
 
-from otel_agent import _embedded, _library_noise, _logging, _protect
+from otel_agent import _embedded, _exit, _library_noise, _logging, _protect
 from otel_agent.environment_variables import OTEL_AGENT_OUTPUT_DIR
 from otel_agent.redaction import RedactingLogRecordProcessor, RedactingSpanProcessor
 
@@ -59,15 +60,25 @@ _OTLP = "otlp"
 
 
 def redacting_batch_span_processor(exporter: SpanExporter) -> SpanProcessor:
-    """Put *exporter* behind a batch processor behind redaction."""
-    return RedactingSpanProcessor(BatchSpanProcessor(exporter))
+    """Put *exporter* behind a batch processor behind redaction.
+
+    An OTLP exporter is also put behind an exit guard (:mod:`otel_agent._exit`):
+    at exit, batches for a dead collector are dropped instead of retried.
+    """
+    return RedactingSpanProcessor(
+        BatchSpanProcessor(_exit.guard_span_exporter(exporter))
+    )
 
 
 def redacting_batch_log_record_processor(
     exporter: LogRecordExporter,
 ) -> LogRecordProcessor:
-    """Put *exporter* behind a batch processor behind redaction."""
-    return RedactingLogRecordProcessor(BatchLogRecordProcessor(exporter))
+    """Put *exporter* behind a batch processor behind redaction.
+
+    An OTLP exporter is also put behind an exit guard, as for spans.
+    """
+    guarded = _exit.guard_log_record_exporter(exporter)
+    return RedactingLogRecordProcessor(BatchLogRecordProcessor(guarded))
 
 
 def choose_default_exporters(environ: dict[str, str] | os._Environ[str]) -> bool:
@@ -156,6 +167,7 @@ class OtelAgentConfigurator(_OTelSDKConfigurator):
         super()._configure(**kwargs)
 
         try:
+            _exit.guard_metric_readers(metrics.get_meter_provider())
             _protect.protect_providers()
             _logging.install_logging_bridge(export=_log_export_configured())
         except Exception:  # noqa: BLE001 - never break the host application

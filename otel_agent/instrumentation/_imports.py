@@ -1,4 +1,5 @@
-"""Run a callback when a module is imported, without importing it.
+"""Run a callback when a module is imported, without importing it; tell wrapped
+functions from plain ones.
 
 Instrumenting must not import the libraries it instruments: importing LiteLLM
 costs seconds at start-up (and, offline, warnings about its price list) in
@@ -18,7 +19,14 @@ from types import ModuleType
 
 import wrapt
 
-__all__ = ["when_imported"]
+__all__ = ["is_wrapped", "when_imported"]
+
+# wrapt 2 moved its function wrappers under BaseObjectProxy; wrapt 1 has only
+# ObjectProxy.
+_PROXY_TYPES: tuple[type, ...] = (
+    getattr(wrapt, "BaseObjectProxy", wrapt.ObjectProxy),
+    wrapt.ObjectProxy,
+)
 
 _lock = threading.Lock()
 # (module, callback) pairs with a hook registered. A wrapt hook cannot be
@@ -43,3 +51,8 @@ def when_imported(module: str, callback: Callable[[ModuleType], None]) -> None:
             return
         _registered.add((module, callback))
     wrapt.register_post_import_hook(callback, module)
+
+
+def is_wrapped(value: object) -> bool:
+    """Whether *value* is already a wrapt wrapper (so wrapping again would nest)."""
+    return isinstance(value, _PROXY_TYPES)

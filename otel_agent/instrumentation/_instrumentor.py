@@ -26,7 +26,7 @@ from otel_agent.instrumentation._attempts import (
 )
 from otel_agent.instrumentation._call import Telemetry
 from otel_agent.instrumentation._content import content_capture_enabled
-from otel_agent.instrumentation._imports import when_imported
+from otel_agent.instrumentation._imports import is_wrapped, when_imported
 from otel_agent.instrumentation._litellm_callbacks import (
     disable_litellm_otel,
     restore_litellm_otel,
@@ -135,9 +135,7 @@ def _on_litellm_import(litellm: ModuleType) -> None:
 
 def _wrap_litellm(litellm: ModuleType) -> None:
     pending = _pending
-    if pending is None or isinstance(
-        getattr(litellm, "completion", None), wrapt.ObjectProxy
-    ):
+    if pending is None or is_wrapped(getattr(litellm, "completion", None)):
         return
     telemetry = Telemetry.create(
         tracer=pending.tracer,

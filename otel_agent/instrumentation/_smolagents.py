@@ -25,7 +25,7 @@ from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as ge
 from opentelemetry.semconv.attributes import error_attributes
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
-from otel_agent.instrumentation._imports import when_imported
+from otel_agent.instrumentation._imports import is_wrapped, when_imported
 
 __all__ = ["AgentRunWrapper", "instrument_smolagents", "uninstrument_smolagents"]
 
@@ -110,7 +110,7 @@ def _wrap_agents_module(module: Any) -> None:
         return
     agent_class = getattr(module, "MultiStepAgent", None)
     run = vars(agent_class).get("run") if agent_class is not None else None
-    if run is None or isinstance(run, wrapt.ObjectProxy):
+    if run is None or is_wrapped(run):
         return
     wrapt.wrap_function_wrapper(agent_class, "run", wrapper)
 

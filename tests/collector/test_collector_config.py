@@ -409,3 +409,18 @@ def test_cli_collector_config_check_then_regenerate(config_path: Path, tmp_path:
     assert "out of date" in stale.stderr
     assert fixed.stdout.strip() == f"{copy} updated."
     assert copy.read_text() == config_path.read_text()
+
+
+@pytest.mark.parametrize("check", [["--check"], []], ids=["check", "update"])
+def test_cli_collector_config_outside_checkout_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, check: list[str]
+):
+    monkeypatch.chdir(tmp_path)
+
+    result = CliRunner().invoke(app, ["collector-config", *check])
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: collector/otelcol-config.yaml: no such file (in {tmp_path}); "
+        "run this in a checkout of otel-agent or pass --config FILE\n"
+    )

@@ -85,3 +85,64 @@ def test_instrument_litellm_imported_after_startup_traces_call(
     assert len(llm_spans) == 1
     assert llm_spans[0][gen_ai.GEN_AI_OPERATION_NAME] == {"stringValue": "chat"}
     assert gen_ai.GEN_AI_USAGE_INPUT_TOKENS in llm_spans[0]
+
+
+def test_instrumentor_lazy_hook_follows_instrument_state(
+    run_python: ScriptRunner,
+) -> None:
+    # One process, because the hook fires once: it is registered, then
+    # uninstrumented before LiteLLM is imported, then instrumented again.
+    source = """
+        import sys
+        from otel_agent.instrumentation import LiteLLMInstrumentor
+        from otel_agent.instrumentation._imports import is_wrapped
+
+        inst = LiteLLMInstrumentor()
+        inst.instrument()
+        inst.uninstrument()
+        import litellm
+        print("idle hook", is_wrapped(litellm.completion))
+        inst.instrument()
+        print("instrument", is_wrapped(litellm.completion))
+        inst.uninstrument()
+        print("uninstrument", is_wrapped(litellm.completion))
+        inst.instrument()
+        from litellm import completion
+        print("from-import", is_wrapped(completion))
+    """
+
+    result = run_python(source)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "idle hook False",
+        "instrument True",
+        "uninstrument False",
+        "from-import True",
+    ]
+
+
+def test_instrumentor_lazy_hook_internal_error_import_still_works(
+    run_python: ScriptRunner, azure_server: LocalAzureServer
+) -> None:
+    source = (
+        "from otel_agent.instrumentation import _instrumentor, LiteLLMInstrumentor\n"
+        "def broken(**kwargs):\n"
+        "    raise RuntimeError('telemetry fault')\n"
+        "_instrumentor.Telemetry.create = broken\n"
+        "LiteLLMInstrumentor().instrument()\n"
+        "from litellm import completion\n"
+        "response = completion(\n"
+        f"    model='azure/{CHAT_DEPLOYMENT}',\n"
+        "    messages=[{'role': 'user', 'content': 'hello'}],\n"
+        f"    api_base={azure_server.base_url!r},\n"
+        f"    api_version={AZURE_API_VERSION!r},\n"
+        f"    api_key={fake_api_key()!r},\n"
+        ")\n"
+        "print(type(response).__name__, response.usage.total_tokens > 0)\n"
+    )
+
+    result = run_python(source)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["ModelResponse", "True"]
