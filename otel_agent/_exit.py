@@ -4,7 +4,7 @@ At interpreter exit the SDK shuts every provider down, and each batch processor
 and metric reader hands what it still holds to its exporter. An OTLP exporter
 whose collector is down retries with backoff until its timeout (10 s by
 default), signal after signal, so a program that has finished keeps running for
-half a minute. Here each OTLP exporter that otel-agent's configurator builds is
+up to half a minute. Here each OTLP exporter that otel-agent's configurator builds is
 wrapped in an exit guard with this contract:
 
 - While the program runs, the guard only forwards and remembers whether the last
@@ -12,8 +12,9 @@ wrapped in an exit guard with this contract:
 - At exit (an ``atexit`` hook that runs before the SDK's shutdown hook of the
   same provider) the guard decides once whether the collector is dead: the last
   export failed, or a TCP connect to the endpoint's host and port does not
-  succeed within 200 ms (one probe per endpoint). A live collector gets the
-  final batches exactly as before.
+  succeed within 200 ms (one probe per endpoint, as the environment names it;
+  none when a proxy is configured for it). A live collector gets the final
+  batches exactly as before.
 - When dead, the remaining batches are dropped without any network call, and
   counted; the wrapped exporter is shut down at once, which also cuts short an
   export that is still retrying. After every provider has shut down, one
@@ -38,6 +39,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Final
 from urllib.parse import urlsplit
+from urllib.request import getproxies_environment, proxy_bypass_environment
 
 from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
 from opentelemetry.sdk.environment_variables import (
@@ -67,12 +69,13 @@ __all__ = [
 
 _logger = logging.getLogger(__name__)
 
-PROBE_TIMEOUT_SECONDS: Final = 0.2
+_PROBE_TIMEOUT_SECONDS: Final = 0.2
 _OTLP_MODULE_PREFIX: Final = "opentelemetry.exporter.otlp.proto."
 _GRPC_MODULE_PREFIX: Final = _OTLP_MODULE_PREFIX + "grpc"
 _DEFAULT_GRPC_ENDPOINT: Final = "http://localhost:4317"
 _DEFAULT_HTTP_ENDPOINT: Final = "http://localhost:4318"
 _SCHEME_PORTS: Final = {"http": 80, "https": 443}
+_PROXY_KEYS: Final = ("http", "https", "all", "grpc")
 _SIGNALS: Final = {
     "spans": (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_TIMEOUT),
     "log records": (OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, OTEL_EXPORTER_OTLP_LOGS_TIMEOUT),
@@ -145,7 +148,7 @@ class _ExitGuard:
 
 class _ExitGuardedSpanExporter(_ExitGuard, SpanExporter):
     def export(self, spans: Sequence[Any]) -> SpanExportResult:
-        return self._forward(spans, len(spans), SpanExportResult.FAILURE)  # type: ignore[no-any-return]
+        return self._forward(spans, len(spans), SpanExportResult.FAILURE)
 
     def shutdown(self) -> None:
         self._shut_down_inner()
@@ -153,7 +156,7 @@ class _ExitGuardedSpanExporter(_ExitGuard, SpanExporter):
 
 class _ExitGuardedLogRecordExporter(_ExitGuard, LogRecordExporter):
     def export(self, batch: Sequence[Any]) -> LogRecordExportResult:
-        return self._forward(batch, len(batch), LogRecordExportResult.FAILURE)  # type: ignore[no-any-return]
+        return self._forward(batch, len(batch), LogRecordExportResult.FAILURE)
 
     def shutdown(self) -> None:
         self._shut_down_inner()
@@ -171,7 +174,7 @@ class _ExitGuardedMetricExporter(_ExitGuard, MetricExporter):
     def export(
         self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
     ) -> MetricExportResult:
-        return self._forward(  # type: ignore[no-any-return]
+        return self._forward(
             metrics_data,
             _count_points(metrics_data),
             MetricExportResult.FAILURE,
@@ -185,16 +188,12 @@ class _ExitGuardedMetricExporter(_ExitGuard, MetricExporter):
 
 def guard_span_exporter(exporter: SpanExporter) -> SpanExporter:
     """Return *exporter* behind an exit guard if it is OTLP, else unchanged."""
-    if not _is_otlp(exporter):
-        return exporter
-    return _ExitGuardedSpanExporter(exporter, "spans")
+    return _guarded(exporter, _ExitGuardedSpanExporter, "spans")
 
 
 def guard_log_record_exporter(exporter: LogRecordExporter) -> LogRecordExporter:
     """Return *exporter* behind an exit guard if it is OTLP, else unchanged."""
-    if not _is_otlp(exporter):
-        return exporter
-    return _ExitGuardedLogRecordExporter(exporter, "log records")
+    return _guarded(exporter, _ExitGuardedLogRecordExporter, "log records")
 
 
 def guard_metric_readers(provider: Any) -> None:
@@ -211,9 +210,19 @@ def guard_metric_readers(provider: Any) -> None:
         for reader in provider._metric_readers:
             exporter = getattr(reader, "_exporter", None)
             if isinstance(reader, PeriodicExportingMetricReader) and _is_otlp(exporter):
-                reader._exporter = _ExitGuardedMetricExporter(exporter)  # type: ignore[arg-type]
+                reader._exporter = _ExitGuardedMetricExporter(exporter)
     except Exception:  # noqa: BLE001 - unknown layout: the SDK's behaviour
         _logger.debug("Metric exporter exit guard not installed", exc_info=True)
+
+
+def _guarded(exporter: Any, guard: type[_ExitGuard], signal: str) -> Any:
+    if not _is_otlp(exporter):
+        return exporter
+    try:
+        return guard(exporter, signal)
+    except Exception:  # noqa: BLE001 - unguarded is the SDK's behaviour
+        _logger.debug("Exit guard not installed", exc_info=True)
+        return exporter
 
 
 def _is_otlp(exporter: Any) -> bool:
@@ -236,9 +245,16 @@ def _endpoint_address(exporter: Any, signal_variable: str) -> tuple[str, int] | 
         port = parts.port or _SCHEME_PORTS.get(parts.scheme)
     except ValueError:
         return None
-    if not parts.hostname or port is None:
+    if not parts.hostname or port is None or _proxied(parts.hostname):
         return None
     return parts.hostname, port
+
+
+def _proxied(host: str) -> bool:
+    """Whether exports to *host* go through a proxy (a direct probe would lie)."""
+    proxies = getproxies_environment()
+    uses_proxy = any(proxies.get(key) for key in _PROXY_KEYS)
+    return uses_proxy and not proxy_bypass_environment(host, proxies)
 
 
 def _reachable(address: tuple[str, int]) -> bool:
@@ -247,7 +263,7 @@ def _reachable(address: tuple[str, int]) -> bool:
     if known is not None:
         return known
     try:
-        with socket.create_connection(address, timeout=PROBE_TIMEOUT_SECONDS):
+        with socket.create_connection(address, timeout=_PROBE_TIMEOUT_SECONDS):
             reachable = True
     except OSError:
         reachable = False

@@ -204,6 +204,30 @@ def test_guard_span_exporter_wraps_only_otlp(
     assert (result is not exporter) is guarded
 
 
+@pytest.mark.parametrize(
+    ("environment", "proxied"),
+    [
+        ({}, False),
+        ({"https_proxy": "http://proxy.invalid:3128"}, True),
+        ({"grpc_proxy": "http://proxy.invalid:3128"}, True),
+        (
+            {"https_proxy": "http://proxy.invalid:3128", "no_proxy": "collector.test"},
+            False,
+        ),
+    ],
+)
+def test_exit_probe_behind_proxy_is_skipped(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], proxied: bool
+) -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "grpc_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    assert _exit._proxied("collector.test") is proxied
+
+
 def _span_names(bodies: list[bytes]) -> list[str]:
     return [
         span.name
