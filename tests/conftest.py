@@ -17,12 +17,20 @@ from collections.abc import Callable, Iterator
 import pytest
 from _fakes import fake_api_key, fake_jwt
 from _local_azure import generous_config
+from hypothesis import settings
 
 from otel_agent.server import LocalAzureServer, ServerConfig
 
 # LiteLLM fetches its model price map from the internet at import unless told
 # to use the copy it ships; there is no internet here.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+# Under CI the property-based tests run a fixed sequence of examples, so a
+# submission's result does not depend on the draw; locally they explore anew
+# each run (a failure found there becomes an @example).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture

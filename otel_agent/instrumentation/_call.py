@@ -169,15 +169,15 @@ class CallRecord:
 
     def finish_response(self, response: object) -> None:
         """End the span after a complete (non-stream) response."""
-        attributes = response_attributes_of(response, self._operation)
-        attributes.update(self._server_fallback(response))
-        if self._telemetry.capture_content and self._span.is_recording():
-            attributes.update(output_messages_attribute(response))
         usage = usage_of(
             getattr(response, "usage", None),
             with_output=self._operation
             != gen_ai.GenAiOperationNameValues.EMBEDDINGS.value,
         )
+        attributes = response_attributes_of(response, usage)
+        attributes.update(self._server_fallback(response))
+        if self._telemetry.capture_content and self._span.is_recording():
+            attributes.update(output_messages_attribute(response))
         self._finish(attributes, headers_of_response(response), usage, None)
 
     def finish_error(self, exception: BaseException) -> None:
@@ -262,14 +262,17 @@ class CallRecord:
         attributes[REQUEST_ATTEMPTS] = max(1, len(self._attempts))
         self._attributes.update(attributes)
 
-        self._end_span(exception)
+        self._end_span(attributes, exception)
         self._record_metrics(duration, usage, rate_limit, rate_limited)
         self._log_rate_limit(rate_limit, rate_limited, succeeded=exception is None)
 
-    def _end_span(self, exception: BaseException | None) -> None:
+    def _end_span(
+        self, attributes: Attributes, exception: BaseException | None
+    ) -> None:
+        """Set what the ending added (the span has the rest) and end it."""
         span = self._span
         if span.is_recording():
-            span.set_attributes(self._attributes)
+            span.set_attributes(attributes)
             for attempt in self._attempts:
                 span.add_event(
                     REQUEST_ATTEMPT_EVENT,
@@ -312,16 +315,17 @@ class CallRecord:
         rate_limited: bool,
     ) -> None:
         metrics = self._telemetry.metrics
-        metrics.record_call(self._attributes, duration, usage)
+        points = metrics.point_attributes(self._attributes)
+        metrics.record_call(points, duration, usage)
         if self._first_chunk_s is not None:
-            metrics.record_first_chunk(self._attributes, self._first_chunk_s)
-        metrics.record_headroom(self._attributes, rate_limit)
+            metrics.record_first_chunk(points, self._first_chunk_s)
+        metrics.record_headroom(points, rate_limit)
         throttled = sum(
             1 for a in self._attempts if a.status_code == _TOO_MANY_REQUESTS
         )
         if rate_limited and not throttled:
             throttled = 1
-        metrics.count_rate_limited(self._attributes, throttled)
+        metrics.count_rate_limited(points, throttled)
 
 
 def _attempt_attributes(attempt: Attempt) -> Attributes:

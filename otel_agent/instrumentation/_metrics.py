@@ -51,6 +51,41 @@ _DEPLOYMENT_KEYS = (
 )
 
 
+_TOKEN_TYPES = (
+    gen_ai.GenAiTokenTypeValues.INPUT.value,
+    gen_ai.GenAiTokenTypeValues.OUTPUT.value,
+)
+# What tells metric attribute sets apart.
+_KEY_NAMES = (*_METRIC_KEYS, USAGE_ESTIMATED)
+# Distinct metric attribute sets kept pre-built; beyond this, built per call.
+_CACHE_SIZE = 256
+
+
+class _PointAttributes:
+    """The metric attribute dicts of one key, built once and shared.
+
+    The SDK copies attributes when it records, so sharing the dicts is safe as
+    long as nothing here mutates them after construction.
+    """
+
+    __slots__ = ("common", "deployment", "tokens")
+
+    def __init__(self, span_attributes: Mapping[str, Any], estimated: bool) -> None:
+        self.common = _pick(span_attributes, _METRIC_KEYS)
+        self.deployment = _pick(span_attributes, _DEPLOYMENT_KEYS)
+        token_common = {
+            k: v for k, v in self.common.items() if k != error_attributes.ERROR_TYPE
+        }
+        if estimated:
+            token_common[USAGE_ESTIMATED] = True
+        self.tokens = tuple(
+            {**token_common, gen_ai.GEN_AI_TOKEN_TYPE: token_type}
+            for token_type in _TOKEN_TYPES
+        )
+
+
+
+
 def _pick(attributes: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return {key: attributes[key] for key in keys if key in attributes}
 
@@ -96,52 +131,57 @@ class CallMetrics:
             unit="{response}",
             description="HTTP 429 responses, retried attempts included.",
         )
+        self._points: dict[tuple[object, ...], _PointAttributes] = {}
+
+    def point_attributes(self, span_attributes: Mapping[str, Any]) -> _PointAttributes:
+        """The metric attribute dicts for a finished call's span attributes.
+
+        Cached per distinct (operation, provider, models, server, error,
+        estimate) key, up to ``_CACHE_SIZE`` keys; a race between threads at
+        worst builds the same entry twice.
+        """
+        key = tuple(span_attributes.get(name) for name in _KEY_NAMES)
+        try:
+            cached = self._points.get(key)
+        except TypeError:  # an unhashable value: build it, cache nothing
+            return _PointAttributes(span_attributes, key[-1] is True)
+        if cached is None:
+            cached = _PointAttributes(span_attributes, key[-1] is True)
+            if len(self._points) < _CACHE_SIZE:
+                self._points[key] = cached
+        return cached
 
     def record_call(
         self,
-        span_attributes: Mapping[str, Any],
+        points: _PointAttributes,
         duration_s: float,
         usage: Usage | None,
     ) -> None:
         """Duration and, when known, token usage of one finished call."""
-        common = _pick(span_attributes, _METRIC_KEYS)
-        self._duration.record(duration_s, common)
+        self._duration.record(duration_s, points.common)
         if usage is None:
             return
         # Token points of an estimate carry otel_agent.usage.estimated=True.
-        token_common = {
-            k: v for k, v in common.items() if k != error_attributes.ERROR_TYPE
-        }
-        if span_attributes.get(USAGE_ESTIMATED) is True:
-            token_common[USAGE_ESTIMATED] = True
-        for token_type, count in (
-            (gen_ai.GenAiTokenTypeValues.INPUT.value, usage.input_tokens),
-            (gen_ai.GenAiTokenTypeValues.OUTPUT.value, usage.output_tokens),
-        ):
-            if count is not None:
-                self._tokens.record(
-                    count, {**token_common, gen_ai.GEN_AI_TOKEN_TYPE: token_type}
-                )
+        input_points, output_points = points.tokens
+        if usage.input_tokens is not None:
+            self._tokens.record(usage.input_tokens, input_points)
+        if usage.output_tokens is not None:
+            self._tokens.record(usage.output_tokens, output_points)
 
-    def record_first_chunk(
-        self, span_attributes: Mapping[str, Any], seconds: float
-    ) -> None:
-        self._first_chunk.record(seconds, _pick(span_attributes, _METRIC_KEYS))
+    def record_first_chunk(self, points: _PointAttributes, seconds: float) -> None:
+        self._first_chunk.record(seconds, points.common)
 
     def record_headroom(
-        self, span_attributes: Mapping[str, Any], rate_limit: Mapping[str, Any]
+        self, points: _PointAttributes, rate_limit: Mapping[str, Any]
     ) -> None:
         """Latest remaining tokens and requests of the call's deployment."""
-        deployment = _pick(span_attributes, _DEPLOYMENT_KEYS)
         tokens = rate_limit.get(RATE_LIMIT_REMAINING_TOKENS)
         if isinstance(tokens, int):
-            self._remaining_tokens.set(tokens, deployment)
+            self._remaining_tokens.set(tokens, points.deployment)
         requests = rate_limit.get(RATE_LIMIT_REMAINING_REQUESTS)
         if isinstance(requests, int):
-            self._remaining_requests.set(requests, deployment)
+            self._remaining_requests.set(requests, points.deployment)
 
-    def count_rate_limited(
-        self, span_attributes: Mapping[str, Any], responses: int
-    ) -> None:
+    def count_rate_limited(self, points: _PointAttributes, responses: int) -> None:
         if responses > 0:
-            self._rate_limited.add(responses, _pick(span_attributes, _DEPLOYMENT_KEYS))
+            self._rate_limited.add(responses, points.deployment)

@@ -212,6 +212,8 @@ def collect_headers(sources: Iterable[object]) -> dict[str, str]:
 
 
 def _items(source: object) -> Iterable[tuple[str, object]]:
+    if type(source) is dict:
+        return [(k, v) for k, v in source.items() if type(k) is str]
     items = getattr(source, "items", None)
     if items is None:
         return ()

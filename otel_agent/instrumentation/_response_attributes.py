@@ -74,6 +74,9 @@ def _count(value: object) -> int | None:
 
 
 def _field(container: object, name: str) -> object:
+    # dict first: an ABC check for every field of every chunk is measurable.
+    if type(container) is dict:
+        return container.get(name)
     if isinstance(container, Mapping):
         return container.get(name)
     return getattr(container, name, None)
@@ -115,8 +118,11 @@ def _finish_reasons(choices: object) -> tuple[str, ...]:
     return tuple(reason for reason in reasons if isinstance(reason, str))
 
 
-def response_attributes_of(response: object, operation: str) -> Attributes:
-    """Model, id, finish reasons and usage of a complete (non-stream) response."""
+def response_attributes_of(response: object, usage: Usage | None) -> Attributes:
+    """Model, id, finish reasons and usage of a complete (non-stream) response.
+
+    ``usage`` is the response's, as ``usage_of`` read it.
+    """
     attributes: Attributes = {}
     model = _response_model(response)
     if model:
@@ -127,10 +133,6 @@ def response_attributes_of(response: object, operation: str) -> Attributes:
     reasons = _finish_reasons(getattr(response, "choices", None))
     if reasons:
         attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = reasons
-    usage = usage_of(
-        getattr(response, "usage", None),
-        with_output=operation != gen_ai.GenAiOperationNameValues.EMBEDDINGS.value,
-    )
     if usage is not None:
         attributes.update(usage.attributes())
     return attributes

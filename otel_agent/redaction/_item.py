@@ -11,7 +11,7 @@ from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.util.types import Attributes
 
 from otel_agent import attributes as otel_agent_attributes
-from otel_agent.redaction._redactor import Redactor
+from otel_agent.redaction._redactor import JOINED_TEXT_LIMIT, Redactor
 
 
 class ItemRedaction:
@@ -25,17 +25,36 @@ class ItemRedaction:
         self.counts: Counter[str] = Counter()
 
     def value(self, value: Any, key: str | None = None) -> Any:
-        result = self.redactor.redact(value, key)
-        self.counts.update(result.counts)
-        return result.value
+        return self.redactor.redact_counting(value, self.counts, key)
 
     def attributes(self, attributes: Attributes) -> Attributes:
+        """Return *attributes* redacted; the same object when nothing changed."""
         if not attributes:
             return attributes
-        redacted = {
-            self.value(key): self.value(value, key) for key, value in attributes.items()
+        # Long texts are left out of the joined search (their keys stay in):
+        # each gets one pass of its own below instead of two.
+        long_texts = {
+            key: value for key, value in attributes.items() if _is_long_text(value)
         }
-        return _bounded(redacted, attributes)
+        shorter = (
+            (key, None if key in long_texts else value)
+            for key, value in attributes.items()
+        )
+        if not self.redactor.leaves_unchanged(shorter):
+            redacted = {
+                self.value(key): self.value(value, key)
+                for key, value in attributes.items()
+            }
+            return _bounded(redacted, attributes)
+
+        changed = {
+            key: redacted
+            for key, value in long_texts.items()
+            if (redacted := self.value(value, key)) is not value
+        }
+        if not changed:
+            return attributes
+        return _bounded({**attributes, **changed}, attributes)
 
     @overload
     def scope(self, scope: InstrumentationScope) -> InstrumentationScope: ...
@@ -85,6 +104,10 @@ class ResourceRedaction:
             self._cache = cached
         item.counts.update(cached[2])
         return cached[1]
+
+
+def _is_long_text(value: Any) -> bool:
+    return isinstance(value, str) and len(value) > JOINED_TEXT_LIMIT
 
 
 def _bounded(redacted: dict[str, Any], original: Attributes) -> BoundedAttributes:

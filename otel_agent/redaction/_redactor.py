@@ -11,8 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import re2
@@ -56,6 +55,9 @@ _TO_LINE_END = r"([^\r\n\"'\\]+)"
 
 
 _KEY_CACHE_SIZE = 4096
+# Texts longer than this are left out of the joined "anything to redact?"
+# search: when one holds a secret, searching it twice would double the cost.
+JOINED_TEXT_LIMIT = 4096
 
 
 class _KeyKind(enum.Enum):
@@ -86,11 +88,6 @@ class _Alternative(NamedTuple):
     secret_groups: tuple[int, ...]
 
 
-@dataclass
-class _Tally:
-    counts: Counter[str] = field(default_factory=Counter)
-
-
 class Redactor:
     """Redacts credentials from strings, bytes, mappings and sequences.
 
@@ -113,9 +110,14 @@ class Redactor:
         # the per-item cost. Bounded, and safe to share between threads.
         self._key_kinds: dict[str, _KeyKind] = {}
         # A key made safe by configuration is not looked for inside text either.
-        self._regex, self._alternatives = _compile(
+        pattern, self._alternatives = _compile(
             PATTERN_RULES + config.extra_patterns, self._sensitive - self._safe_exact
         )
+        self._regex = re2.compile(pattern)
+        # The same search over several texts joined by newlines: multi-line
+        # ``^`` also matches after each separator, so every match a text has
+        # on its own is still found (and a few harmless extra ones).
+        self._joined_regex = re2.compile(b"(?m)" + pattern)
 
     @classmethod
     def from_env(cls) -> Redactor:
@@ -134,14 +136,50 @@ class Redactor:
             key: The attribute or field name *value* is stored under, if any:
                 a sensitive key redacts the whole value, a safe key keeps it.
         """
-        tally = _Tally()
-        redacted = self._value(value, key, tally, 0)
-        return RedactionResult(redacted, dict(tally.counts))
+        counts: Counter[str] = Counter()
+        redacted = self._value(value, key, counts, 0)
+        return RedactionResult(redacted, dict(counts))
+
+    def redact_counting(
+        self, value: Any, counts: Counter[str], key: str | None = None
+    ) -> Any:
+        """Like :meth:`redact`, but add the rules that matched to *counts*.
+
+        For callers that add up several values (one span); the value comes
+        back as the same object when nothing in it was replaced.
+        """
+        return self._value(value, key, counts, 0)
 
     def redact_text(self, text: str) -> RedactionResult:
         """Return *text* with every credential replaced; a shortcut for strings."""
-        tally = _Tally()
-        return RedactionResult(self._text(text, tally), dict(tally.counts))
+        counts: Counter[str] = Counter()
+        return RedactionResult(self._text(text, counts), dict(counts))
+
+    def leaves_unchanged(self, items: Iterable[tuple[str | None, Any]]) -> bool:
+        """Whether redacting each ``(key, value)`` pair would change nothing.
+
+        Keys are checked as text too. Costs one RE2 search over all the texts
+        joined, instead of one per value. Conservative: a sensitive key, a
+        text longer than 4 KiB, bytes or a structure beyond a flat sequence
+        give False ("maybe"). Thread-safe; never raises for attribute values.
+        """
+        texts: list[str] = []
+        for key, value in items:
+            if key is not None:
+                if not isinstance(key, str):
+                    return False
+                texts.append(key)
+                kind = self._key_kind(key)
+                if kind is _KeyKind.SENSITIVE:
+                    return False
+                if kind is _KeyKind.SAFE:
+                    continue
+            if not _collect_texts(value, texts):
+                return False
+        if not texts:
+            return True
+        joined = "\n".join(texts).encode("utf-8", "surrogatepass")
+        return self._joined_regex.search(joined) is None
 
     def is_sensitive_key(self, key: str) -> bool:
         """Whether *key*, in any spelling, names a value that is a credential.
@@ -176,43 +214,47 @@ class Redactor:
             return _KeyKind.SENSITIVE
         return _KeyKind.PLAIN
 
-    def _value(self, value: Any, key: str | None, tally: _Tally, depth: int) -> Any:
+    def _value(
+        self, value: Any, key: str | None, counts: Counter[str], depth: int
+    ) -> Any:
         if key is not None:
             kind = self._key_kind(key)
             if kind is _KeyKind.SAFE:
                 return value
             if kind is _KeyKind.SENSITIVE:
-                return _whole(value, tally)
+                return _whole(value, counts)
         if isinstance(value, str):
-            return self._text(value, tally)
+            return self._text(value, counts)
         if value is None or isinstance(value, (bool, int, float)):
             return value
         if isinstance(value, (bytes, bytearray)):
             # Matched as raw bytes: binary data passes through unchanged.
-            return self._bytes(bytes(value), tally)
+            return self._bytes(bytes(value), counts)
         if depth >= _MAX_DEPTH:
-            tally.counts[_DEPTH_RULE] += 1
+            counts[_DEPTH_RULE] += 1
             return REDACTED_MARKER.format(rule=_DEPTH_RULE)
         if isinstance(value, Mapping):
-            return self._mapping(value, tally, depth + 1)
+            return self._mapping(value, counts, depth + 1)
         if isinstance(value, (Sequence, set, frozenset)):
-            items = [self._value(item, None, tally, depth + 1) for item in value]
+            items = [self._value(item, None, counts, depth + 1) for item in value]
             return tuple(items) if isinstance(value, tuple) else items
-        return self._text(str(value), tally)
+        return self._text(str(value), counts)
 
-    def _mapping(self, value: Mapping[Any, Any], tally: _Tally, depth: int) -> dict:
+    def _mapping(
+        self, value: Mapping[Any, Any], counts: Counter[str], depth: int
+    ) -> dict:
         result = {}
         for key, item in value.items():
-            new_key = self._text(key, tally) if isinstance(key, str) else key
+            new_key = self._text(key, counts) if isinstance(key, str) else key
             name = key if isinstance(key, str) else None
-            result[new_key] = self._value(item, name, tally, depth)
+            result[new_key] = self._value(item, name, counts, depth)
         return result
 
-    def _text(self, text: str, tally: _Tally) -> str:
+    def _text(self, text: str, counts: Counter[str]) -> str:
         # RE2 works on UTF-8 bytes; encoding once here (surrogatepass keeps
         # lone surrogates) avoids the wrapper's per-match offset translation.
         data = text.encode("utf-8", "surrogatepass")
-        redacted = self._bytes(data, tally)
+        redacted = self._bytes(data, counts)
         if redacted is data:
             return text
         try:
@@ -221,13 +263,13 @@ class Redactor:
             # A match ended inside an invalid sequence; keep what decodes.
             return redacted.decode("utf-8", "replace")
 
-    def _bytes(self, data: bytes, tally: _Tally) -> bytes:
+    def _bytes(self, data: bytes, counts: Counter[str]) -> bytes:
         pieces: list[bytes] = []
         position = 0
         for start, end, rule in self._secrets(data):
             pieces.append(data[position:start])
             pieces.append(REDACTED_MARKER.format(rule=rule).encode())
-            tally.counts[rule] += 1
+            counts[rule] += 1
             position = end
         if not pieces:
             return data
@@ -259,17 +301,30 @@ def redact(value: Any) -> Any:
     return Redactor.from_env().redact(value).value
 
 
-def _whole(value: Any, tally: _Tally) -> Any:
+def _whole(value: Any, counts: Counter[str]) -> Any:
     if value is None or value == "" or isinstance(value, bool):
         return value
     if isinstance(value, (list, tuple)):
-        return type(value)(_whole(item, tally) for item in value)
+        return type(value)(_whole(item, counts) for item in value)
     if isinstance(value, str) and _ALREADY_REDACTED.fullmatch(
         value.encode(errors="replace")
     ):
         return value
-    tally.counts[SENSITIVE_KEY_RULE] += 1
+    counts[SENSITIVE_KEY_RULE] += 1
     return REDACTED_MARKER.format(rule=SENSITIVE_KEY_RULE)
+
+
+def _collect_texts(value: Any, texts: list[str]) -> bool:
+    if isinstance(value, (tuple, list)):
+        return all(_collect_scalar_text(item, texts) for item in value)
+    return _collect_scalar_text(value, texts)
+
+
+def _collect_scalar_text(value: Any, texts: list[str]) -> bool:
+    if isinstance(value, str):
+        texts.append(value)
+        return len(value) <= JOINED_TEXT_LIMIT
+    return value is None or isinstance(value, (bool, int, float))
 
 
 def _matched_group(match: Any, alternatives: Mapping[int, _Alternative]) -> int:
@@ -309,7 +364,7 @@ def _key_alternation(keys: frozenset[str]) -> str:
 
 def _compile(
     rules: tuple[PatternRule, ...], sensitive: frozenset[str]
-) -> tuple[Any, dict[int, _Alternative]]:
+) -> tuple[bytes, dict[int, _Alternative]]:
     parts: list[str] = []
     alternatives: dict[int, _Alternative] = {}
     group = 1
@@ -329,7 +384,7 @@ def _compile(
     add(SENSITIVE_KEY_RULE, _keyed(line_keys, _TO_LINE_END), 3)
     add(SENSITIVE_KEY_RULE, _keyed(_key_alternation(sensitive), _UNQUOTED), 3)
 
-    return re2.compile("|".join(parts).encode()), alternatives
+    return "|".join(parts).encode(), alternatives
 
 
 def _keyed(keys: str, unquoted: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from opentelemetry.context import Context
@@ -103,6 +103,12 @@ class RedactingSpanProcessor(SpanProcessor):
     def redact_span(self, span: ReadableSpan) -> ReadableSpan:
         """Return a redacted copy of *span*; raises if it cannot be redacted."""
         redaction = ItemRedaction(self._redactor)
+        resource = self._resources.redact(span.resource, redaction)
+        # Most spans hold nothing to redact: one joined search shows it, and
+        # a finished span is immutable, so it can be forwarded as it is.
+        if not redaction.counts and self._redactor.leaves_unchanged(_texts(span)):
+            return span
+
         name = redaction.value(span.name)
         attributes = redaction.attributes(span.attributes)
         events = [
@@ -120,7 +126,6 @@ class RedactingSpanProcessor(SpanProcessor):
         status = span.status
         if status.description:
             status = Status(status.status_code, redaction.value(status.description))
-        resource = self._resources.redact(span.resource, redaction)
 
         return ReadableSpan(
             name=name,
@@ -136,6 +141,21 @@ class RedactingSpanProcessor(SpanProcessor):
             end_time=span.end_time,
             instrumentation_scope=redaction.scope(span.instrumentation_scope),
         )
+
+
+def _texts(span: ReadableSpan) -> Iterator[tuple[str | None, Any]]:
+    """Every ``(key, value)`` of *span* that redaction looks at but the resource."""
+    yield None, span.name
+    yield None, span.status.description
+    yield from (span.attributes or {}).items()
+    for event in span.events:
+        yield None, event.name
+        yield from (event.attributes or {}).items()
+    for link in span.links:
+        yield from (link.attributes or {}).items()
+    scope = span.instrumentation_scope
+    if scope is not None:
+        yield from (scope.attributes or {}).items()
 
 
 __all__ = ["RedactingSpanProcessor"]

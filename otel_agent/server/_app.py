@@ -130,7 +130,10 @@ class AzureOpenAIApp:
         try:
             deployment = self._find_deployment(request, layout, body)
             exchange.deployment = deployment
-            exchange.stream = bool(isinstance(body, dict) and body.get("stream"))
+            # Embeddings have no streaming form: their `stream` field is ignored.
+            exchange.stream = operation != "embeddings" and bool(
+                isinstance(body, dict) and body.get("stream")
+            )
             exchange.headers = self._base_headers(exchange, deployment.budget.peek())
             self._check_credential(request)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 from _server_http import AUTH
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from otel_agent.server import LocalAzureServer
@@ -50,6 +50,12 @@ PATHS = [
 ]
 
 
+@example(
+    # Found by this test: `stream` on an embeddings request once crashed the
+    # server, which tried to stream an embeddings reply.
+    body={"stream": [None], "input": [False]},
+    path="/openai/deployments/gpt-4o/embeddings?api-version=2024-10-21",
+)
 @settings(
     max_examples=40,
     deadline=None,
