@@ -84,8 +84,6 @@ class _PointAttributes:
         )
 
 
-
-
 def _pick(attributes: Mapping[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return {key: attributes[key] for key in keys if key in attributes}
 

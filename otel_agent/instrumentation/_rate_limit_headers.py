@@ -153,6 +153,11 @@ _RULES: tuple[tuple[str, str, Callable[[str], Any]], ...] = (
 )
 
 RELEVANT_HEADERS = frozenset(header for header, _, _ in _RULES)
+# Lowercased key, plain or with LiteLLM's prefix -> the header it stands for.
+_HEADER_NAMES = {
+    **{header: header for header in RELEVANT_HEADERS},
+    **{_PROVIDER_PREFIX + header: header for header in RELEVANT_HEADERS},
+}
 
 
 def normalise_headers(
@@ -197,23 +202,26 @@ def collect_headers(sources: Iterable[object]) -> dict[str, str]:
     """Merge header mappings, earliest source first, keeping rate-limit keys only.
 
     Each source may be None, a dict, or any object with ``items()`` (httpx
-    ``Headers``). Keys are lowercased and lose LiteLLM's ``llm_provider-``
-    prefix. Only the headers ``normalise_headers`` reads are kept.
+    ``Headers``). Keys are compared lowercased and without LiteLLM's
+    ``llm_provider-`` prefix. Only the headers ``normalise_headers`` reads are
+    kept; every other header is skipped with one dict lookup.
     """
     merged: dict[str, str] = {}
     for source in sources:
         for key, value in _items(source):
-            name = key.lower()
-            if name.startswith(_PROVIDER_PREFIX):
-                name = name[len(_PROVIDER_PREFIX) :]
-            if name in RELEVANT_HEADERS and name not in merged:
+            name = _HEADER_NAMES.get(key)
+            if name is None and type(key) is str:
+                name = _HEADER_NAMES.get(key.lower())
+            if name is not None and name not in merged:
                 merged[name] = str(value)
     return merged
 
 
 def _items(source: object) -> Iterable[tuple[str, object]]:
-    if type(source) is dict:
-        return [(k, v) for k, v in source.items() if type(k) is str]
+    if source is None:
+        return ()
+    if type(source) is dict:  # any key type is safe with collect_headers
+        return source.items()
     items = getattr(source, "items", None)
     if items is None:
         return ()

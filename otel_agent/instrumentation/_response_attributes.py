@@ -9,7 +9,7 @@ wrong type is left out.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as gen_ai
@@ -73,13 +73,18 @@ def _count(value: object) -> int | None:
     return value
 
 
+_MISSING = object()
+
+
 def _field(container: object, name: str) -> object:
-    # dict first: an ABC check for every field of every chunk is measurable.
+    # The Mapping check is an ABC check, measurable on every field of every
+    # chunk: LiteLLM's objects have their fields as attributes and skip it.
     if type(container) is dict:
         return container.get(name)
-    if isinstance(container, Mapping):
-        return container.get(name)
-    return getattr(container, name, None)
+    value = getattr(container, name, _MISSING)
+    if value is not _MISSING:
+        return value
+    return container.get(name) if isinstance(container, Mapping) else None
 
 
 def usage_of(usage: object, *, with_output: bool = True) -> Usage | None:
@@ -164,46 +169,55 @@ def error_attributes_of(exception: BaseException) -> Attributes:
     return attributes
 
 
-@dataclass
 class StreamAccumulator:
     """What a stream's chunks said, gathered one chunk at a time.
 
-    Not thread-safe: one stream is consumed by one consumer at a time.
+    Per chunk it keeps only what finalisation needs: the first id and model
+    seen, finish reasons, the last usage object (parsed at the end) and, when
+    captured, text. Not thread-safe: one stream is consumed by one consumer at
+    a time.
     """
 
-    response_id: str | None = None
-    response_model: str | None = None
-    finish_reasons: dict[int, str] = field(default_factory=dict)
-    usage: Usage | None = None
-    chunk_count: int = 0
-    text: list[str] = field(default_factory=list)
+    __slots__ = ("_usage", "finish_reasons", "response_id", "response_model", "text")
+
+    def __init__(self) -> None:
+        self.response_id: str | None = None
+        self.response_model: str | None = None
+        self._usage: object = None
+        self.finish_reasons: dict[int, str] = {}
+        self.text: list[str] = []
 
     def add(self, chunk: object, *, capture_text: bool) -> None:
-        self.chunk_count += 1
         if self.response_id is None:
             chunk_id = getattr(chunk, "id", None)
             if isinstance(chunk_id, str) and chunk_id:
                 self.response_id = chunk_id
         if self.response_model is None:
             self.response_model = _response_model(chunk)
-        for position, choice in enumerate(getattr(chunk, "choices", None) or ()):
-            self._add_choice(position, choice, capture_text)
-        usage = usage_of(getattr(chunk, "usage", None))
+        choices = getattr(chunk, "choices", None)
+        if choices:
+            for position, choice in enumerate(choices):
+                self._add_choice(position, choice, capture_text)
+        usage = getattr(chunk, "usage", None)
         if usage is not None:
-            self.usage = usage
+            self._usage = usage
 
     def _add_choice(self, position: int, choice: object, capture_text: bool) -> None:
-        index = _field(choice, "index")
-        index = index if isinstance(index, int) else position
         reason = _field(choice, "finish_reason")
         if isinstance(reason, str):
-            self.finish_reasons[index] = reason
+            index = _field(choice, "index")
+            self.finish_reasons[index if isinstance(index, int) else position] = reason
         if capture_text:
             delta = _field(choice, "delta")
             content = _field(delta, "content") if delta is not None else None
             content = content if content is not None else _field(choice, "text")
             if isinstance(content, str):
                 self.text.append(content)
+
+    @property
+    def usage(self) -> Usage | None:
+        """Token counts of the last chunk that carried usable ones."""
+        return usage_of(self._usage)
 
     def attributes(self) -> Attributes:
         attributes: Attributes = {}
@@ -216,6 +230,7 @@ class StreamAccumulator:
             attributes[gen_ai.GEN_AI_RESPONSE_FINISH_REASONS] = tuple(
                 reason for _, reason in ordered
             )
-        if self.usage is not None:
-            attributes.update(self.usage.attributes())
+        usage = self.usage
+        if usage is not None:
+            attributes.update(usage.attributes())
         return attributes

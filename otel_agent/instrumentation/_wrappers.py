@@ -72,7 +72,10 @@ def _finish_error(call: CallRecord, exception: BaseException) -> None:
 def _finish_result(call: CallRecord, result: Any) -> Any:
     """The result to give the caller: ``result``, or a traced proxy of a stream."""
     try:
-        if hasattr(result, "__next__") or hasattr(result, "__anext__"):
+        # Looked up on the type, as the iteration protocols do: asking a
+        # pydantic response for a missing attribute raises and catches inside.
+        kind = type(result)
+        if hasattr(kind, "__next__") or hasattr(kind, "__anext__"):
             return TracedStream(result, call)
         call.finish_response(result)
     except Exception:

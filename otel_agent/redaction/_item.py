@@ -25,7 +25,10 @@ class ItemRedaction:
         self.counts: Counter[str] = Counter()
 
     def value(self, value: Any, key: str | None = None) -> Any:
-        return self.redactor.redact_counting(value, self.counts, key)
+        result = self.redactor.redact(value, key)
+        if result.counts:
+            self.counts.update(result.counts)
+        return result.value
 
     def attributes(self, attributes: Attributes) -> Attributes:
         """Return *attributes* redacted; the same object when nothing changed."""
@@ -36,11 +39,8 @@ class ItemRedaction:
         long_texts = {
             key: value for key, value in attributes.items() if _is_long_text(value)
         }
-        shorter = (
-            (key, None if key in long_texts else value)
-            for key, value in attributes.items()
-        )
-        if not self.redactor.leaves_unchanged(shorter):
+        shorter = {**attributes, **dict.fromkeys(long_texts, "")}
+        if not self.redactor.leaves_unchanged(attributes=[shorter]):
             redacted = {
                 self.value(key): self.value(value, key)
                 for key, value in attributes.items()

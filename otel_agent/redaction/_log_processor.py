@@ -109,22 +109,32 @@ class RedactingLogRecordProcessor(LogRecordProcessor):
     def redact_log_record(self, log_record: ReadWriteLogRecord) -> ReadWriteLogRecord:
         """Return a redacted copy of *log_record*; raises if it cannot be redacted."""
         redaction = ItemRedaction(self._redactor)
-        source = log_record.log_record
-        record = copy.copy(source)
-        record.body = redaction.value(source.body)
-        if source.event_name:
-            record.event_name = redaction.value(source.event_name)
-        record.exception = None
-        attributes = redaction.attributes(source.attributes)
         resource = log_record.resource
         if resource is not None:
             resource = self._resources.redact(resource, redaction)
-        record.attributes = dict(redaction.with_summary(attributes) or {})
+        source = log_record.log_record
+        record = copy.copy(source)
+        record.exception = None
+        scope = log_record.instrumentation_scope
+
+        # Most records hold nothing to redact: one joined search shows it.
+        if redaction.counts or not self._redactor.leaves_unchanged(
+            [source.body, source.event_name],
+            [source.attributes, scope.attributes if scope is not None else None],
+        ):
+            record.body = redaction.value(source.body)
+            if source.event_name:
+                record.event_name = redaction.value(source.event_name)
+            attributes = redaction.attributes(source.attributes)
+            record.attributes = dict(redaction.with_summary(attributes) or {})
+            scope = redaction.scope(scope)
+        else:
+            record.attributes = dict(source.attributes or {})
 
         result = ReadWriteLogRecord(
             log_record=record,
             resource=resource,
-            instrumentation_scope=redaction.scope(log_record.instrumentation_scope),
+            instrumentation_scope=scope,
             limits=log_record.limits,
         )
         # ReadWriteLogRecord keeps its attributes as BoundedAttributes.

@@ -12,7 +12,7 @@ import enum
 import functools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import re2
 
@@ -109,6 +109,9 @@ class Redactor:
         # Attribute keys repeat endlessly; classifying each once saves most of
         # the per-item cost. Bounded, and safe to share between threads.
         self._key_kinds: dict[str, _KeyKind] = {}
+        # Spans of one kind carry the same attribute keys; per key set, the
+        # keys whose values the joined search must see (False: "maybe").
+        self._scanned_keys: dict[tuple[str, ...], tuple[str, ...] | Literal[False]] = {}
         # A key made safe by configuration is not looked for inside text either.
         pattern, self._alternatives = _compile(
             PATTERN_RULES + config.extra_patterns, self._sensitive - self._safe_exact
@@ -140,45 +143,36 @@ class Redactor:
         redacted = self._value(value, key, counts, 0)
         return RedactionResult(redacted, dict(counts))
 
-    def redact_counting(
-        self, value: Any, counts: Counter[str], key: str | None = None
-    ) -> Any:
-        """Like :meth:`redact`, but add the rules that matched to *counts*.
-
-        For callers that add up several values (one span); the value comes
-        back as the same object when nothing in it was replaced.
-        """
-        return self._value(value, key, counts, 0)
-
     def redact_text(self, text: str) -> RedactionResult:
         """Return *text* with every credential replaced; a shortcut for strings."""
         counts: Counter[str] = Counter()
         return RedactionResult(self._text(text, counts), dict(counts))
 
-    def leaves_unchanged(self, items: Iterable[tuple[str | None, Any]]) -> bool:
-        """Whether redacting each ``(key, value)`` pair would change nothing.
+    def leaves_unchanged(
+        self,
+        texts: Iterable[Any] = (),
+        attributes: Iterable[Mapping[str, Any] | None] = (),
+    ) -> bool:
+        """Whether redacting *texts* and *attributes* would change nothing.
 
-        Keys are checked as text too. Costs one RE2 search over all the texts
-        joined, instead of one per value. Conservative: a sensitive key, a
-        text longer than 4 KiB, bytes or a structure beyond a flat sequence
-        give False ("maybe"). Thread-safe; never raises for attribute values.
+        Costs one RE2 search over all the values joined, instead of one per
+        value. Conservative: a sensitive key, a text longer than 4 KiB, bytes
+        or a structure beyond a flat sequence give False ("maybe").
+        Thread-safe.
+
+        Args:
+            texts: Values redacted without a key (a span name, a log body).
+            attributes: Mappings redacted key by key (keys included).
         """
-        texts: list[str] = []
-        for key, value in items:
-            if key is not None:
-                if not isinstance(key, str):
-                    return False
-                texts.append(key)
-                kind = self._key_kind(key)
-                if kind is _KeyKind.SENSITIVE:
-                    return False
-                if kind is _KeyKind.SAFE:
-                    continue
-            if not _collect_texts(value, texts):
+        found: list[str] = []
+        if not all(_collect_texts(value, found) for value in texts):
+            return False
+        for mapping in attributes:
+            if mapping and not self._collect_attribute_texts(mapping, found):
                 return False
-        if not texts:
+        if not found:
             return True
-        joined = "\n".join(texts).encode("utf-8", "surrogatepass")
+        joined = "\n".join(found).encode("utf-8", "surrogatepass")
         return self._joined_regex.search(joined) is None
 
     def is_sensitive_key(self, key: str) -> bool:
@@ -193,6 +187,40 @@ class Redactor:
     def is_safe_key(self, key: str) -> bool:
         """Whether *key* is on the allowlist, so its value is kept as is."""
         return self._key_kind(key) is _KeyKind.SAFE
+
+    def _collect_attribute_texts(
+        self, attributes: Mapping[str, Any], found: list[str]
+    ) -> bool:
+        keys = tuple(attributes)
+        scanned = self._scanned_keys.get(keys)
+        if scanned is None:
+            scanned = self._keys_to_scan(keys)
+            if len(self._scanned_keys) >= _KEY_CACHE_SIZE:
+                self._scanned_keys.clear()
+            self._scanned_keys[keys] = scanned
+        if scanned is False:
+            return False
+        for key in scanned:
+            value = attributes[key]
+            if isinstance(value, str):
+                if len(value) > JOINED_TEXT_LIMIT:
+                    return False
+                found.append(value)
+            elif not _collect_texts(value, found):
+                return False
+        return True
+
+    def _keys_to_scan(self, keys: tuple[str, ...]) -> tuple[str, ...] | Literal[False]:
+        if any(
+            self._regex.search(key.encode("utf-8", "surrogatepass")) for key in keys
+        ):
+            return False
+        kinds = [self._key_kind(key) for key in keys]
+        if _KeyKind.SENSITIVE in kinds:
+            return False
+        return tuple(
+            key for key, kind in zip(keys, kinds, strict=True) if kind is _KeyKind.PLAIN
+        )
 
     def _key_kind(self, key: str) -> _KeyKind:
         kind = self._key_kinds.get(key)

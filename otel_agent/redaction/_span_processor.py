@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.util import BoundedList
 from opentelemetry.trace import Link, Status
+from opentelemetry.util.types import Attributes
 
 from otel_agent.redaction._failures import DropCounter
 from otel_agent.redaction._item import ItemRedaction, ResourceRedaction
@@ -34,7 +35,9 @@ class RedactingSpanProcessor(SpanProcessor):
     and attributes, link attributes, resource and instrumentation-scope
     attributes are redacted; ids, times, kind and the scope's name and version
     are kept. When anything was replaced, the copy carries
-    ``otel_agent.redaction.count`` and ``otel_agent.redaction.rules``.
+    ``otel_agent.redaction.count`` and ``otel_agent.redaction.rules``. A span
+    with nothing to redact (one joined RE2 search decides) is forwarded as it
+    is: it cannot change any more.
 
     Runs on the thread that ends the span and never blocks beyond the
     delegate's own ``on_end`` (wrap a ``BatchSpanProcessor``). Never raises: if
@@ -106,7 +109,10 @@ class RedactingSpanProcessor(SpanProcessor):
         resource = self._resources.redact(span.resource, redaction)
         # Most spans hold nothing to redact: one joined search shows it, and
         # a finished span is immutable, so it can be forwarded as it is.
-        if not redaction.counts and self._redactor.leaves_unchanged(_texts(span)):
+        if not redaction.counts and self._redactor.leaves_unchanged(
+            [span.name, span.status.description, *(e.name for e in span.events)],
+            _attribute_mappings(span),
+        ):
             return span
 
         name = redaction.value(span.name)
@@ -143,19 +149,14 @@ class RedactingSpanProcessor(SpanProcessor):
         )
 
 
-def _texts(span: ReadableSpan) -> Iterator[tuple[str | None, Any]]:
-    """Every ``(key, value)`` of *span* that redaction looks at but the resource."""
-    yield None, span.name
-    yield None, span.status.description
-    yield from (span.attributes or {}).items()
-    for event in span.events:
-        yield None, event.name
-        yield from (event.attributes or {}).items()
-    for link in span.links:
-        yield from (link.attributes or {}).items()
+def _attribute_mappings(span: ReadableSpan) -> list[Attributes]:
     scope = span.instrumentation_scope
-    if scope is not None:
-        yield from (scope.attributes or {}).items()
+    return [
+        span.attributes,
+        *(event.attributes for event in span.events),
+        *(link.attributes for link in span.links),
+        scope.attributes if scope is not None else None,
+    ]
 
 
 __all__ = ["RedactingSpanProcessor"]

@@ -198,7 +198,9 @@ def test_redacting_log_processor_redaction_error_drops_and_counts(
     def fail(*args: object, **kwargs: object) -> None:
         raise RuntimeError("internal redaction fault")
 
-    monkeypatch.setattr(Redactor, "redact", fail)
+    # Every redaction path goes through one of these.
+    for method in ("redact", "leaves_unchanged"):
+        monkeypatch.setattr(Redactor, method, fail)
 
     litellm_logger.warning("key %s", credentials["hex32"])
     provider.force_flush()

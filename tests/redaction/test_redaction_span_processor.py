@@ -213,7 +213,9 @@ def test_redacting_span_processor_redaction_error_drops_and_counts(
     def fail(*args: object, **kwargs: object) -> None:
         raise RuntimeError("internal redaction fault")
 
-    monkeypatch.setattr(Redactor, "redact", fail)
+    # Every redaction path goes through one of these.
+    for method in ("redact", "leaves_unchanged"):
+        monkeypatch.setattr(Redactor, method, fail)
     with provider.get_tracer("t").start_as_current_span("chat") as span:
         span.set_attribute("api_key", credentials["hex32"])
     result = "user code continues"
