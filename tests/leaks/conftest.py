@@ -7,47 +7,26 @@ what actually left the process.
 
 from __future__ import annotations
 
-import http.server
 import secrets
 import string
-import threading
 from collections.abc import Iterator
 from concurrent import futures
 
 import grpc
 import pytest
 from _fakes import fake_jwt
+from _otlp_receiver import OtlpHttpReceiver
 from leaks_helpers import RawCapture
 
 _ALNUM = string.ascii_letters + string.digits
 
 
-class _HttpHandler(http.server.BaseHTTPRequestHandler):
-    capture: RawCapture
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        self.capture.add(self.rfile.read(int(self.headers.get("content-length", 0))))
-        self.send_response(200)
-        self.send_header("content-type", "application/x-protobuf")
-        self.send_header("content-length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
-
 @pytest.fixture
-def http_receiver() -> Iterator[RawCapture]:
-    """An OTLP/HTTP receiver on 127.0.0.1; ``endpoint`` is its base URL."""
-    capture = RawCapture()
-    handler = type("Handler", (_HttpHandler,), {"capture": capture})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    capture.endpoint = f"http://127.0.0.1:{server.server_address[1]}"
-    yield capture
-    server.shutdown()
-    server.server_close()
+def http_receiver() -> Iterator[OtlpHttpReceiver]:
+    """An OTLP/HTTP receiver on 127.0.0.1; ``endpoint`` is its base URL and
+    ``data()`` the raw request bytes (not gunzipped), as for ``grpc_receiver``."""
+    with OtlpHttpReceiver(decompress=False) as receiver:
+        yield receiver
 
 
 class _GrpcHandler(grpc.GenericRpcHandler):

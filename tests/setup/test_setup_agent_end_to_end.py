@@ -6,11 +6,8 @@ numbers arrive intact."""
 
 from __future__ import annotations
 
-import gzip
-import http.server
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +15,7 @@ from typing import Any
 
 import pytest
 from _fakes import fake_jwt
+from _otlp_receiver import OtlpHttpReceiver
 from _script_runner import BIN, child_environment
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
@@ -34,41 +32,10 @@ from otel_agent.cli._demo import (
 from otel_agent.server import LocalAzureServer
 
 
-class _Receiver(http.server.ThreadingHTTPServer):
-    """Collects the bodies of OTLP/HTTP export requests, by path."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _ReceiverHandler)
-        self.bodies: dict[str, list[bytes]] = {}
-        self.lock = threading.Lock()
-
-
-class _ReceiverHandler(http.server.BaseHTTPRequestHandler):
-    server: _Receiver
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        body = self.rfile.read(int(self.headers.get("content-length", 0)))
-        if self.headers.get("content-encoding") == "gzip":
-            body = gzip.decompress(body)
-        with self.server.lock:
-            self.server.bodies.setdefault(self.path, []).append(body)
-        self.send_response(200)
-        self.send_header("content-type", "application/x-protobuf")
-        self.send_header("content-length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
-
 @pytest.fixture
-def receiver() -> Iterator[_Receiver]:
-    server = _Receiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def receiver() -> Iterator[OtlpHttpReceiver]:
+    with OtlpHttpReceiver() as server:
+        yield server
 
 
 @pytest.fixture
@@ -158,7 +125,10 @@ def _exported_spans(bodies: list[bytes]) -> list[_Span]:
 
 
 def test_agent_over_otlp_http_receiver_gets_no_credential(
-    receiver: _Receiver, azure_server: LocalAzureServer, tmp_path: Path, token: str
+    receiver: OtlpHttpReceiver,
+    azure_server: LocalAzureServer,
+    tmp_path: Path,
+    token: str,
 ) -> None:
     result = _run_agent(
         azure_server,

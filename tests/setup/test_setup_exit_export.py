@@ -7,14 +7,12 @@ every signal is exported by the SDK's shutdown at exit.
 
 from __future__ import annotations
 
-import gzip
-import http.server
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _otlp_receiver import OtlpHttpReceiver
 from _script_runner import ScriptRunner
 from opentelemetry.exporter.otlp.json.file import FileSpanExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -67,41 +65,10 @@ _DROP_NOTICE = "otel-agent: collector unreachable at exit; dropped "
 _GATE_NOTE = "(otel-agent: further telemetry export errors are not logged)"
 
 
-class _Receiver(http.server.ThreadingHTTPServer):
-    """Collects the bodies of OTLP/HTTP export requests, by path."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _ReceiverHandler)
-        self.bodies: dict[str, list[bytes]] = {}
-        self.lock = threading.Lock()
-
-
-class _ReceiverHandler(http.server.BaseHTTPRequestHandler):
-    server: _Receiver
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-        body = self.rfile.read(int(self.headers.get("content-length", 0)))
-        if self.headers.get("content-encoding") == "gzip":
-            body = gzip.decompress(body)
-        with self.server.lock:
-            self.server.bodies.setdefault(self.path, []).append(body)
-        self.send_response(200)
-        self.send_header("content-type", "application/x-protobuf")
-        self.send_header("content-length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
-
 @pytest.fixture
-def receiver() -> Iterator[_Receiver]:
-    server = _Receiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def receiver() -> Iterator[OtlpHttpReceiver]:
+    with OtlpHttpReceiver() as server:
+        yield server
 
 
 @pytest.fixture
@@ -171,7 +138,7 @@ def test_exit_explicit_timeout_keeps_sdk_retries(
 
 
 def test_exit_live_collector_receives_final_batches(
-    run_instrumented: ScriptRunner, receiver: _Receiver
+    run_instrumented: ScriptRunner, receiver: OtlpHttpReceiver
 ) -> None:
     result = run_instrumented(
         _PROGRAM,
