@@ -40,6 +40,7 @@ from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.sdk._logs import LoggingHandler
 
 from otel_agent import _span_events
+from otel_agent.instrumentation._rate_limit_log import RATE_LIMIT_LOGGER_NAME
 from otel_agent.redaction import RedactingLoggingFilter, install_logging_filter
 
 __all__ = [
@@ -54,8 +55,8 @@ __all__ = [
 
 _logger = logging.getLogger(__name__)
 
-RATE_LIMIT_LOGGER: Final = "otel_agent.rate_limit"
-"""The one otel-agent logger whose records are exported: user-facing 429 lines."""
+# The one otel-agent logger whose records are exported: user-facing 429 lines.
+RATE_LIMIT_LOGGER: Final = RATE_LIMIT_LOGGER_NAME
 
 _OWN_PREFIX: Final = "otel_agent"
 _OTEL_PREFIX: Final = "opentelemetry"
